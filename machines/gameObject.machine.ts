@@ -1,0 +1,26 @@
+import { setup } from 'xstate';
+import type { DomainEvent } from '../src/domain/events.ts';
+import type { GameObjectState } from '../src/domain/state.ts';
+import { absentState, emptyBase, sharedActions, sharedActiveTransitions } from './handle.ts';
+
+/** Raise when a transition changes meaning: snapshots made by another version are then ignored. */
+export const GAME_OBJECT_MACHINE_VERSION = 1;
+
+/** A plain game object: an item, a chest, a sword. */
+export const gameObjectMachine = setup({
+  types: {
+    context: {} as GameObjectState,
+    events: {} as DomainEvent,
+    input: {} as { id: string },
+  },
+  actions: sharedActions<GameObjectState>(),
+}).createMachine({
+  id: 'game_object',
+  initial: 'absent',
+  context: ({ input }) => ({ ...emptyBase(input.id), kind: 'game_object' }),
+  states: {
+    absent: absentState,
+    active: { on: sharedActiveTransitions },
+    deleted: {},
+  },
+});

@@ -1,0 +1,63 @@
+import { createActor, initialTransition, transition, type Actor, type AnyStateMachine, type Snapshot } from 'xstate';
+import type { DomainEvent } from '../src/domain/events.ts';
+import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/domain/state.ts';
+import { GAME_OBJECT_MACHINE_VERSION, gameObjectMachine } from './gameObject.machine.ts';
+import { PLAYER_MACHINE_VERSION, playerMachine } from './player.machine.ts';
+import { ROOM_MACHINE_VERSION, roomMachine } from './room.machine.ts';
+
+export { gameObjectMachine, GAME_OBJECT_MACHINE_VERSION } from './gameObject.machine.ts';
+export { playerMachine, PLAYER_MACHINE_VERSION } from './player.machine.ts';
+export { roomMachine, ROOM_MACHINE_VERSION } from './room.machine.ts';
+
+interface MachineEntry {
+  readonly machine: AnyStateMachine;
+  readonly version: number;
+}
+
+/** One machine per kind, with the version its snapshots are stamped with. */
+export const aggregateMachines: Readonly<Record<AggregateKind, MachineEntry>> = {
+  game_object: { machine: gameObjectMachine, version: GAME_OBJECT_MACHINE_VERSION },
+  player: { machine: playerMachine, version: PLAYER_MACHINE_VERSION },
+  room: { machine: roomMachine, version: ROOM_MACHINE_VERSION },
+};
+
+/** An XState machine snapshot of an aggregate (its context is the AggregateState). */
+export type AggregateSnapshot = Snapshot<unknown> & { readonly value: unknown; readonly context: AggregateState };
+export type AggregateActor = Actor<AnyStateMachine>;
+
+/** The kind a stream belongs to, read from its first event (always GameObjectCreated). */
+export function kindOfFirstEvent(event: DomainEvent): AggregateKind {
+  if (event.type !== 'GameObjectCreated') throw new Error(`a stream must start with GameObjectCreated, not ${event.type}`);
+  return kindOfGeneric(event.data.generic);
+}
+
+/** The machine snapshot before any event: the aggregate is absent. */
+export function initialSnapshot(kind: AggregateKind, id: string): AggregateSnapshot {
+  const [snapshot] = initialTransition(aggregateMachines[kind].machine, { id });
+  return snapshot as AggregateSnapshot;
+}
+
+/** Pure fold: applies events through the machine's transitions without starting an actor. */
+export function applyEvents(kind: AggregateKind, snapshot: AggregateSnapshot, events: Iterable<DomainEvent>): AggregateSnapshot {
+  const { machine } = aggregateMachines[kind];
+  let current = snapshot;
+  for (const event of events) {
+    const [next] = transition(machine, current as never, event);
+    if (next.status === 'error') throw (next as { error?: unknown }).error ?? new Error(`${event.type} failed`);
+    current = next as AggregateSnapshot;
+  }
+  return current;
+}
+
+/** Restores a machine snapshot persisted with getPersistedSnapshot() (or built by applyEvents). */
+export function restoreSnapshot(kind: AggregateKind, persisted: unknown): AggregateSnapshot {
+  const { machine } = aggregateMachines[kind];
+  return machine.resolveState(persisted as never) as AggregateSnapshot;
+}
+
+/** Starts a live actor at the given snapshot. Errors are routed to `onError`, never thrown globally. */
+export function startActor(kind: AggregateKind, id: string, snapshot: AggregateSnapshot, onError: (e: unknown) => void): AggregateActor {
+  const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: snapshot as never });
+  actor.subscribe({ error: onError });
+  return actor.start();
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().nonnegative();
+const port = z.number().int().min(0).max(65535);
+
+/** conf/server.yml, as documented there. Every field has a default, so an empty file is valid. */
+export const configFileSchema = z.strictObject({
+  store: z
+    .strictObject({
+      kind: z.enum(['sqlite']).default('sqlite'),
+      sqlite: z
+        .strictObject({
+          path: z.string().min(1).default('data/world.db'),
+          durability: z.enum(['full', 'normal', 'off']).default('full'),
+          group_commit_window_ms: nonNegativeInt.default(0),
+          busy_timeout_ms: nonNegativeInt.default(5000),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  event_sourcing: z
+    .strictObject({
+      snapshot_threshold: positiveInt.default(100),
+      idle_timeout_ms: positiveInt.default(300_000),
+      max_live_actors: positiveInt.default(100_000),
+      conflict_retries: nonNegativeInt.default(3),
+    })
+    .prefault({}),
+  server: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(4000) })
+    .prefault({}),
+  metrics: z
+    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9464) })
+    .prefault({}),
+});
+
+export type ConfigFile = z.infer<typeof configFileSchema>;
+
+/** Environment variables that override the file, and the option each sets. */
+export const envOverrides: Readonly<Record<string, { path: readonly string[]; type: 'string' | 'int' }>> = {
+  AETHYR_STORE: { path: ['store', 'kind'], type: 'string' },
+  AETHYR_SQLITE_PATH: { path: ['store', 'sqlite', 'path'], type: 'string' },
+  AETHYR_DURABILITY: { path: ['store', 'sqlite', 'durability'], type: 'string' },
+  AETHYR_SNAPSHOT_THRESHOLD: { path: ['event_sourcing', 'snapshot_threshold'], type: 'int' },
+  AETHYR_SERVER_PORT: { path: ['server', 'port'], type: 'int' },
+  AETHYR_METRICS_PORT: { path: ['metrics', 'port'], type: 'int' },
+};
+
+/**
+ * Parses and validates a config object (YAML already parsed), applying env overrides.
+ * Throws ConfigError naming the option, e.g. `event_sourcing.snapshot_threshold must be ...`.
+ */
+export function parseConfig(raw: unknown, env: Readonly<Record<string, string | undefined>> = {}): ConfigFile {
+  const doc: Record<string, unknown> = raw === null || raw === undefined ? {} : structuredClone(raw as Record<string, unknown>);
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError('config must be a mapping of options');
+  for (const [name, { path, type }] of Object.entries(envOverrides)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    let parsed: string | number = value;
+    if (type === 'int') {
+      if (!/^-?\d+$/.test(value)) throw new ConfigError(`${name} (${path.join('.')}) must be an integer, got "${value}"`);
+      parsed = Number(value);
+    }
+    setPath(doc, path, parsed);
+  }
+  const result = configFileSchema.safeParse(doc);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join('.') || '(root)';
+    throw new ConfigError(`${where} ${issue?.code === 'unrecognized_keys' ? issue.message.toLowerCase() : `is invalid: ${issue?.message}`}`);
+  }
+  return result.data;
+}
+
+/** Reads a YAML config file (default conf/server.yml), then env overrides. A missing file means defaults. */
+export function loadConfigFile(path = 'conf/server.yml', env: Readonly<Record<string, string | undefined>> = process.env): ConfigFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return parseConfig({}, env);
+    throw new ConfigError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, env);
+}
+
+function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}

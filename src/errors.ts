@@ -1,0 +1,136 @@
+/** Stable machine-readable codes shared by every error this package throws. */
+export type ErrorCode =
+  | 'VALIDATION'
+  | 'REJECTED'
+  | 'CONCURRENCY'
+  | 'NOT_FOUND'
+  | 'ACTOR_FAILED'
+  | 'STORE_UNAVAILABLE'
+  | 'CONFIG'
+  | 'CLOSED';
+
+/** Base class of every error the runtime throws; match on `code`, not on the message. */
+export class RuntimeError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+export interface ValidationIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** The input did not parse: an unknown command type, a missing field, a wrong type. */
+export class ValidationError extends RuntimeError {
+  readonly issues: readonly ValidationIssue[];
+  constructor(message: string, issues: readonly ValidationIssue[] = []) {
+    super('VALIDATION', message);
+    this.issues = issues;
+  }
+}
+
+/** Why the decide step refused a command. */
+export type RejectionReason =
+  | 'ALREADY_EXISTS'
+  | 'DELETED'
+  | 'WRONG_KIND'
+  | 'RESERVED_GENERIC'
+  | 'SELF_CONTAINMENT'
+  | 'EXIT_EXISTS'
+  | 'EXIT_NOT_FOUND'
+  | 'ITEM_ALREADY_HELD'
+  | 'ITEM_NOT_HELD'
+  | 'ITEM_EQUIPPED'
+  | 'ITEM_ALREADY_EQUIPPED'
+  | 'SLOT_OCCUPIED'
+  | 'NOT_EQUIPPED'
+  | 'SELF_REFERENCE';
+
+/** A valid command that the aggregate's current state refuses; nothing was appended. */
+export class CommandRejectedError extends RuntimeError {
+  readonly reason: RejectionReason;
+  readonly aggregateId: string;
+  readonly commandType: string;
+  constructor(reason: RejectionReason, aggregateId: string, commandType: string, message: string) {
+    super('REJECTED', message);
+    this.reason = reason;
+    this.aggregateId = aggregateId;
+    this.commandType = commandType;
+  }
+}
+
+/** Optimistic concurrency: the stream was not at the expected version; nothing was written. */
+export class ConcurrencyError extends RuntimeError {
+  readonly streamId: string;
+  readonly expected: string;
+  readonly actual: number;
+  constructor(streamId: string, expected: string, actual: number) {
+    super('CONCURRENCY', `stream ${streamId}: expected version ${expected}, found ${actual}`);
+    this.streamId = streamId;
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** The aggregate was never created (or the asked-for point in its history does not exist). */
+export class NotFoundError extends RuntimeError {
+  readonly aggregateId: string;
+  constructor(aggregateId: string, message = `aggregate ${aggregateId} does not exist`) {
+    super('NOT_FOUND', message);
+    this.aggregateId = aggregateId;
+  }
+}
+
+/** An actor's handler threw; the actor was stopped and respawns from the store on its next message. */
+export class ActorFailedError extends RuntimeError {
+  readonly aggregateId: string;
+  constructor(aggregateId: string, cause: unknown) {
+    super('ACTOR_FAILED', `actor ${aggregateId} failed: ${describe(cause)}`, { cause });
+    this.aggregateId = aggregateId;
+  }
+}
+
+/** The store could not be reached or failed to write; the command was not acknowledged. */
+export class StoreUnavailableError extends RuntimeError {
+  constructor(message: string, cause?: unknown) {
+    super('STORE_UNAVAILABLE', message, { cause });
+  }
+}
+
+/** Configuration did not validate; the message names the option path. */
+export class ConfigError extends RuntimeError {
+  constructor(message: string) {
+    super('CONFIG', message);
+  }
+}
+
+/** The runtime or store was used after close(). */
+export class ClosedError extends RuntimeError {
+  constructor(what: string) {
+    super('CLOSED', `${what} is closed`);
+  }
+}
+
+function hasCode(e: unknown, code: ErrorCode): boolean {
+  // instanceof fails across worker threads and duplicated module copies; the code does not.
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
+export const isRuntimeError = (e: unknown): e is RuntimeError =>
+  e instanceof RuntimeError || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string');
+export const isValidationError = (e: unknown): e is ValidationError => hasCode(e, 'VALIDATION');
+export const isCommandRejectedError = (e: unknown): e is CommandRejectedError => hasCode(e, 'REJECTED');
+export const isConcurrencyError = (e: unknown): e is ConcurrencyError => hasCode(e, 'CONCURRENCY');
+export const isNotFoundError = (e: unknown): e is NotFoundError => hasCode(e, 'NOT_FOUND');
+export const isActorFailedError = (e: unknown): e is ActorFailedError => hasCode(e, 'ACTOR_FAILED');
+export const isStoreUnavailableError = (e: unknown): e is StoreUnavailableError =>
+  hasCode(e, 'STORE_UNAVAILABLE');
+export const isConfigError = (e: unknown): e is ConfigError => hasCode(e, 'CONFIG');
+
+export function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,105 @@
+import { ClosedError } from '../../errors.ts';
+import { assertExpectedVersion } from '../expectedVersion.ts';
+import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  Snapshot,
+  StoredEvent,
+  StoreStats,
+} from '../types.ts';
+import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
+
+/**
+ * A store in memory, for unit tests of machines and decide logic only. It keeps rows serialized the
+ * way SQLite does, so reads go through the same upcast-and-validate path; nothing survives the process.
+ */
+export class InMemoryEventStore implements EventStore {
+  readonly #rows: EventRow[] = [];
+  readonly #streams = new Map<string, EventRow[]>();
+  readonly #snapshots = new Map<string, Snapshot>();
+  readonly #upcasters: UpcasterRegistry;
+  #closed = false;
+
+  constructor(options: { upcasters?: UpcasterRegistry } = {}) {
+    this.#upcasters = options.upcasters ?? defaultUpcasters();
+  }
+
+  async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    this.#assertOpen();
+    const stream = this.#streams.get(streamId) ?? [];
+    assertExpectedVersion(streamId, stream.length, options?.expectedVersion);
+    const ids = new Set(this.#rows.map((r) => r.event_id));
+    if (events.some((e) => ids.has(e.eventId))) throw new Error('UNIQUE constraint failed: events.event_id');
+    const stored: StoredEvent[] = events.map((event, i) => {
+      const row = { ...serializeEvent(event, streamId, stream.length + i + 1), position: this.#rows.length + i + 1 };
+      return { ...event, streamId, version: row.version, position: row.position, row };
+    }).map(({ row, ...event }) => {
+      this.#rows.push(row);
+      stream.push(row);
+      return event;
+    });
+    if (stored.length > 0) this.#streams.set(streamId, stream);
+    return { streamId, nextExpectedVersion: stream.length, events: stored };
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const from = options.fromVersion ?? 1;
+    const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
+    return (this.#streams.get(streamId) ?? [])
+      .filter((r) => r.version >= from && r.version <= to)
+      .map((r) => deserializeEvent(r, this.#upcasters));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    this.#assertOpen();
+    const after = options.after ?? 0;
+    return this.#rows
+      .filter((r) => r.position > after)
+      .slice(0, options.limit ?? 1000)
+      .map((r) => deserializeEvent(r, this.#upcasters));
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    this.#assertOpen();
+    return this.#streams.get(streamId)?.length ?? 0;
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.#assertOpen();
+    const existing = this.#snapshots.get(snapshot.streamId);
+    if (!existing || existing.version <= snapshot.version) {
+      this.#snapshots.set(snapshot.streamId, structuredClone(snapshot));
+    }
+  }
+
+  async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
+    this.#assertOpen();
+    const snapshot = this.#snapshots.get(streamId);
+    return snapshot && structuredClone(snapshot);
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#assertOpen();
+    return { eventCount: this.#rows.length, aggregateCount: this.#streams.size, snapshotCount: this.#snapshots.size };
+  }
+
+  async reset(): Promise<void> {
+    this.#rows.length = 0;
+    this.#streams.clear();
+    this.#snapshots.clear();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('event store');
+  }
+}

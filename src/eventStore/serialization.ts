@@ -1,0 +1,49 @@
+import { parseDomainEvent } from '../domain/events.ts';
+import { ValidationError } from '../errors.ts';
+import type { EventMetadata, NewEvent, StoredEvent } from './types.ts';
+import type { UpcasterRegistry } from './upcasters.ts';
+
+/** An event as a storage row: JSON text for data and metadata, nothing language-specific. */
+export interface EventRow {
+  readonly position: number;
+  readonly event_id: string;
+  readonly stream_id: string;
+  readonly version: number;
+  readonly type: string;
+  readonly schema_version: number;
+  readonly data: string;
+  readonly metadata: string;
+  readonly occurred_at: string;
+}
+
+export function serializeEvent(event: NewEvent, streamId: string, version: number): Omit<EventRow, 'position'> {
+  return {
+    event_id: event.eventId,
+    stream_id: streamId,
+    version,
+    type: event.type,
+    schema_version: event.schemaVersion,
+    data: JSON.stringify(event.data),
+    metadata: JSON.stringify(event.metadata),
+    occurred_at: event.occurredAt,
+  };
+}
+
+/** The one way a stored row becomes an event: parse, upcast, validate. Bad rows fail loudly. */
+export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): StoredEvent {
+  const { schemaVersion, data } = upcasters.upcast(row.type, row.schema_version, JSON.parse(row.data));
+  const event = parseDomainEvent(row.type, data);
+  if (!event) {
+    throw new ValidationError(`stored event at position ${row.position} (${row.stream_id} v${row.version}) has an unknown type or invalid ${row.type} data`);
+  }
+  return {
+    ...event,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    version: row.version,
+    position: row.position,
+    schemaVersion,
+    occurredAt: row.occurred_at,
+    metadata: JSON.parse(row.metadata) as EventMetadata,
+  };
+}

@@ -1,0 +1,265 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AggregateKind } from '../../domain/state.ts';
+import { ClosedError, describe, isRuntimeError, StoreUnavailableError } from '../../errors.ts';
+import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
+import { assertExpectedVersion } from '../expectedVersion.ts';
+import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  Snapshot,
+  StoredEvent,
+  StoreStats,
+} from '../types.ts';
+import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
+import { migrate } from './schema.ts';
+
+/**
+ * How hard a commit is pushed to disk. `full` (default): fsync on every commit, survives power loss.
+ * `normal`: survives a process crash, may lose the last commits on power loss. `off`: tests only.
+ */
+export type Durability = 'full' | 'normal' | 'off';
+
+export interface SqliteEventStoreOptions {
+  /** File path, or ':memory:' for a throwaway store. Parent folders are created. */
+  readonly path: string;
+  readonly durability?: Durability;
+  /** Milliseconds to gather appends into one transaction; 0 batches what arrives in the same tick. */
+  readonly groupCommitWindowMs?: number;
+  /** Milliseconds to wait for another process's write lock before failing. */
+  readonly busyTimeoutMs?: number;
+  readonly upcasters?: UpcasterRegistry;
+  readonly metrics?: Metrics;
+}
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options: AppendOptions | undefined;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface SnapshotRow {
+  stream_id: string;
+  version: number;
+  kind: AggregateKind;
+  machine_version: number;
+  state: string;
+  created_at: string;
+}
+
+const EVENT_COLUMNS = 'position, event_id, stream_id, version, type, schema_version, data, metadata, occurred_at';
+
+/**
+ * The embedded event store: one SQLite file in WAL mode. Appends arriving together are group-committed
+ * (one transaction, one fsync); each append keeps its own expected-version check and succeeds or fails
+ * alone. Safe for several processes over one file: writes take SQLite's write lock, and the
+ * (stream_id, version) key makes a lost race a ConcurrencyError, never a corrupt stream.
+ */
+export class SqliteEventStore implements EventStore {
+  readonly #db: Database.Database;
+  readonly #upcasters: UpcasterRegistry;
+  readonly #metrics: Metrics;
+  readonly #windowMs: number;
+  #pending: PendingAppend[] = [];
+  #flushScheduled = false;
+  #closed = false;
+  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
+  readonly #appendOne: Database.Transaction<(p: PendingAppend) => AppendResult>;
+  readonly #stmt;
+
+  constructor(options: SqliteEventStoreOptions) {
+    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    this.#db = new Database(options.path);
+    this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#metrics = options.metrics ?? createMetrics();
+    this.#windowMs = options.groupCommitWindowMs ?? 0;
+    const db = this.#db;
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${(options.durability ?? 'full').toUpperCase()}`);
+    migrate(db);
+
+    this.#stmt = {
+      version: db.prepare<[string], { version: number }>('SELECT version FROM streams WHERE stream_id = ?'),
+      insert: db.prepare(
+        `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at)
+         VALUES (@event_id, @stream_id, @version, @type, @schema_version, @data, @metadata, @occurred_at)`,
+      ),
+      upsertStream: db.prepare(
+        'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version',
+      ),
+      readStream: db.prepare<[string, number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version BETWEEN ? AND ? ORDER BY version`,
+      ),
+      readAll: db.prepare<[number, number], EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`,
+      ),
+      saveSnapshot: db.prepare(
+        `INSERT INTO snapshots (stream_id, version, kind, machine_version, state, created_at)
+         VALUES (@stream_id, @version, @kind, @machine_version, @state, @created_at)
+         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, kind = excluded.kind,
+           machine_version = excluded.machine_version, state = excluded.state, created_at = excluded.created_at
+         WHERE excluded.version >= snapshots.version`,
+      ),
+      loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE stream_id = ?'),
+      stats: db.prepare<[], StoreStats>(
+        `SELECT (SELECT count(*) FROM events) AS eventCount, (SELECT count(*) FROM streams) AS aggregateCount,
+                (SELECT count(*) FROM snapshots) AS snapshotCount`,
+      ),
+    };
+
+    // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append rolls back alone.
+    this.#appendOne = db.transaction((p: PendingAppend): AppendResult => {
+      const current = this.#stmt.version.get(p.streamId)?.version ?? 0;
+      assertExpectedVersion(p.streamId, current, p.options?.expectedVersion);
+      let version = current;
+      const stored: StoredEvent[] = [];
+      for (const event of p.events) {
+        version += 1;
+        const info = this.#stmt.insert.run(serializeEvent(event, p.streamId, version));
+        stored.push({ ...event, streamId: p.streamId, version, position: Number(info.lastInsertRowid) });
+      }
+      if (stored.length > 0) this.#stmt.upsertStream.run(p.streamId, version);
+      return { streamId: p.streamId, nextExpectedVersion: version, events: stored };
+    });
+    this.#writeBatch = db.transaction((batch: PendingAppend[]) =>
+      batch.map((p) => {
+        try {
+          return this.#appendOne(p);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    );
+  }
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new ClosedError('event store'));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ streamId, events, options, resolve, reject });
+      if (this.#flushScheduled) return;
+      this.#flushScheduled = true;
+      if (this.#windowMs > 0) setTimeout(() => this.#flush(), this.#windowMs);
+      else setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Commits every pending append in one IMMEDIATE transaction (one fsync), then settles each promise. */
+  #flush(): void {
+    this.#flushScheduled = false;
+    const batch = this.#pending;
+    this.#pending = [];
+    if (batch.length === 0) return;
+    const end = this.#metrics.appendDuration.startTimer();
+    let results: (AppendResult | Error)[];
+    try {
+      results = this.#writeBatch.immediate(batch);
+    } catch (error) {
+      end();
+      this.#metrics.storeFailures.inc();
+      const failure = new StoreUnavailableError(`append failed, nothing was written: ${describe(error)}`, error);
+      for (const p of batch) p.reject(failure);
+      return;
+    }
+    end();
+    this.#metrics.appendBatchSize.observe(batch.length);
+    let stored = 0;
+    batch.forEach((p, i) => {
+      const result = results[i] as AppendResult | Error;
+      if (result instanceof Error) {
+        p.reject(isRuntimeError(result) ? result : new StoreUnavailableError(`append to ${p.streamId} failed: ${result.message}`, result));
+      } else {
+        stored += result.events.length;
+        p.resolve(result);
+      }
+    });
+    this.#metrics.eventsStored.inc(stored);
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    return this.#read(() => this.#stmt.readStream.all(streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER));
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    return this.#read(() => this.#stmt.readAll.all(options.after ?? 0, options.limit ?? 1000));
+  }
+
+  #read(query: () => EventRow[]): StoredEvent[] {
+    this.#assertOpen();
+    const end = this.#metrics.readDuration.startTimer();
+    try {
+      const events = query().map((row) => deserializeEvent(row, this.#upcasters));
+      this.#metrics.eventsLoaded.inc(events.length);
+      return events;
+    } catch (error) {
+      this.#metrics.loadFailures.inc();
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    this.#assertOpen();
+    return this.#stmt.version.get(streamId)?.version ?? 0;
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    this.#assertOpen();
+    this.#stmt.saveSnapshot.run({
+      stream_id: snapshot.streamId,
+      version: snapshot.version,
+      kind: snapshot.kind,
+      machine_version: snapshot.machineVersion,
+      state: JSON.stringify(snapshot.state),
+      created_at: snapshot.createdAt,
+    });
+    this.#metrics.snapshotsStored.inc();
+  }
+
+  async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
+    this.#assertOpen();
+    const row = this.#stmt.loadSnapshot.get(streamId);
+    if (!row) return undefined;
+    this.#metrics.snapshotsLoaded.inc();
+    return {
+      streamId: row.stream_id,
+      version: row.version,
+      kind: row.kind,
+      machineVersion: row.machine_version,
+      state: JSON.parse(row.state) as unknown,
+      createdAt: row.created_at,
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    this.#assertOpen();
+    return { ...(this.#stmt.stats.get() as StoreStats) };
+  }
+
+  async reset(): Promise<void> {
+    this.#assertOpen();
+    this.#db.exec(`DELETE FROM events; DELETE FROM streams; DELETE FROM snapshots;
+                   DELETE FROM sqlite_sequence WHERE name = 'events';`);
+  }
+
+  /** Commits what is pending, then closes the file. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('event store');
+  }
+}

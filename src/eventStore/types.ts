@@ -1,0 +1,88 @@
+import type { DomainEvent } from '../domain/events.ts';
+import type { AggregateKind } from '../domain/state.ts';
+
+/** Who and what caused an event; supplied by the caller of a command. */
+export interface EventMetadata {
+  readonly correlationId: string;
+  readonly causationId: string | null;
+  readonly actorId: string | null;
+}
+
+/** An event ready to append: a domain event plus the envelope fields the writer chooses. */
+export type NewEvent = DomainEvent & {
+  readonly eventId: string;
+  readonly schemaVersion: number;
+  readonly occurredAt: string;
+  readonly metadata: EventMetadata;
+};
+
+/** An event as stored: its envelope plus the stream, 1-based version and global position the store gave it. */
+export type StoredEvent = NewEvent & {
+  readonly streamId: string;
+  readonly version: number;
+  readonly position: number;
+};
+
+/** Expected version of a stream: an exact version (0 = empty), or one of the named conditions. */
+export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
+
+export interface AppendOptions {
+  readonly expectedVersion?: ExpectedVersion;
+}
+
+export interface AppendResult {
+  readonly streamId: string;
+  /** The stream's version after the append (the version of its last event). */
+  readonly nextExpectedVersion: number;
+  readonly events: readonly StoredEvent[];
+}
+
+export interface ReadStreamOptions {
+  /** First version to read, inclusive (default 1). */
+  readonly fromVersion?: number;
+  /** Last version to read, inclusive (default: the end). */
+  readonly toVersion?: number;
+}
+
+export interface ReadAllOptions {
+  /** Read events with a global position strictly greater than this (default 0: from the start). */
+  readonly after?: number;
+  /** At most this many events (default 1000). */
+  readonly limit?: number;
+}
+
+/** A saved machine snapshot of one aggregate at a version. */
+export interface Snapshot {
+  readonly streamId: string;
+  readonly version: number;
+  readonly kind: AggregateKind;
+  /** The machine version that made it; a snapshot from another version is ignored. */
+  readonly machineVersion: number;
+  /** The XState persisted snapshot (plain JSON). */
+  readonly state: unknown;
+  readonly createdAt: string;
+}
+
+export interface StoreStats {
+  readonly eventCount: number;
+  readonly aggregateCount: number;
+  readonly snapshotCount: number;
+}
+
+/**
+ * The event store every adapter implements (SQLite now, ImmuDB next). Appends are atomic per call:
+ * either every event is stored at consecutive versions or none is.
+ */
+export interface EventStore {
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /** The stream's current version, 0 when it has no events. */
+  streamVersion(streamId: string): Promise<number>;
+  saveSnapshot(snapshot: Snapshot): Promise<void>;
+  loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
+  stats(): Promise<StoreStats>;
+  /** Test-only: deletes every event and snapshot. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,1 @@
+export { createMetrics, metricNames, type Metrics } from './metrics.ts';

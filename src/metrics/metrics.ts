@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Every metric name lives here, so dashboards and code agree. */
+export const metricNames = {
+  liveActors: 'aethyr_live_actors',
+  actorSpawns: 'aethyr_actor_spawns_total',
+  actorPassivations: 'aethyr_actor_passivations_total',
+  actorFailures: 'aethyr_actor_failures_total',
+  mailboxDepth: 'aethyr_mailbox_depth',
+  commands: 'aethyr_commands_total',
+  commandDuration: 'aethyr_command_duration_seconds',
+  eventsStored: 'aethyr_events_stored_total',
+  storeFailures: 'aethyr_store_failures_total',
+  eventsLoaded: 'aethyr_events_loaded_total',
+  loadFailures: 'aethyr_load_failures_total',
+  snapshotsStored: 'aethyr_snapshots_stored_total',
+  snapshotsLoaded: 'aethyr_snapshots_loaded_total',
+  appendDuration: 'aethyr_store_append_duration_seconds',
+  readDuration: 'aethyr_store_read_duration_seconds',
+  appendBatchSize: 'aethyr_store_append_batch_size',
+} as const;
+
+const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
+
+/** The runtime's and stores' metrics, registered on one prom-client Registry (injected, never global). */
+export function createMetrics(registry: Registry = new Registry()) {
+  const labelled = <L extends string>(name: string, help: string, labelNames: L[]) =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [registry] });
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [registry] });
+  const histogram = <L extends string>(name: string, help: string, labelNames: L[] = [], buckets = latencyBuckets) =>
+    new Histogram({ name, help, labelNames, buckets, registers: [registry] });
+  return {
+    registry,
+    liveActors: gauge(metricNames.liveActors, 'Actors currently live in memory'),
+    actorSpawns: counter(metricNames.actorSpawns, 'Actors spawned from the store'),
+    actorPassivations: counter(metricNames.actorPassivations, 'Actors passivated (idle or evicted)'),
+    actorFailures: counter(metricNames.actorFailures, 'Actors stopped because a handler threw'),
+    mailboxDepth: gauge(metricNames.mailboxDepth, 'Messages waiting in all actor mailboxes'),
+    commands: labelled(metricNames.commands, 'Commands handled, by type and outcome', ['type', 'outcome']),
+    commandDuration: histogram(metricNames.commandDuration, 'Command latency from send to durable result', ['type']),
+    eventsStored: counter(metricNames.eventsStored, 'Events appended durably'),
+    storeFailures: counter(metricNames.storeFailures, 'Append batches that failed'),
+    eventsLoaded: counter(metricNames.eventsLoaded, 'Events read from the store'),
+    loadFailures: counter(metricNames.loadFailures, 'Reads that failed'),
+    snapshotsStored: counter(metricNames.snapshotsStored, 'Snapshots saved'),
+    snapshotsLoaded: counter(metricNames.snapshotsLoaded, 'Snapshots loaded'),
+    appendDuration: histogram(metricNames.appendDuration, 'Duration of one append batch (one transaction)'),
+    readDuration: histogram(metricNames.readDuration, 'Duration of one read'),
+    appendBatchSize: histogram(metricNames.appendBatchSize, 'Appends group-committed per transaction', [], [1, 2, 5, 10, 50, 100, 500, 1000, 5000]),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import {
+  aggregateMachines,
+  applyEvents,
+  initialSnapshot,
+  kindOfFirstEvent,
+  restoreSnapshot,
+  startActor,
+  type AggregateActor,
+  type AggregateSnapshot,
+} from '../../machines/index.ts';
+import type { Command } from '../domain/commands.ts';
+import { decide } from '../domain/decide.ts';
+import { currentSchemaVersions } from '../domain/events.ts';
+import type { AggregateKind, AggregateState } from '../domain/state.ts';
+import { ActorFailedError, isConcurrencyError, isRuntimeError } from '../errors.ts';
+import type { EventMetadata, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
+import type { Metrics } from '../metrics/metrics.ts';
+import type { Clock } from './clock.ts';
+import type { Logger } from './logger.ts';
+
+/** What a command resolves to once its events are durable. */
+export interface CommandResult {
+  readonly aggregateId: string;
+  /** The aggregate's version after the command. */
+  readonly version: number;
+  readonly events: readonly StoredEvent[];
+}
+
+/** What every host shares, supplied by the supervisor. */
+export interface HostEnvironment {
+  readonly store: EventStore;
+  readonly clock: Clock;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly snapshotThreshold: number;
+  readonly conflictRetries: number;
+}
+
+/**
+ * One aggregate's live XState actor and its mailbox. Messages run one at a time in arrival order.
+ * The actor is hydrated lazily from the latest snapshot plus the events after it; if a handler
+ * throws, the actor is dropped and the next message hydrates it again from the store.
+ */
+export class ActorHost {
+  readonly id: string;
+  lastActive: number;
+  readonly #env: HostEnvironment;
+  readonly #queue: (() => Promise<void>)[] = [];
+  #running = false;
+  #loaded = false;
+  #kind: AggregateKind | undefined;
+  #actor: AggregateActor | undefined;
+  #actorError: unknown;
+  #version = 0;
+  #snapshotVersion = 0;
+
+  constructor(id: string, env: HostEnvironment) {
+    this.id = id;
+    this.#env = env;
+    this.lastActive = env.clock.now();
+  }
+
+  /** True while a message is running or waiting: such an actor is never passivated. */
+  get busy(): boolean {
+    return this.#running || this.#queue.length > 0;
+  }
+
+  execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
+    return this.#enqueue(() => this.#execute(command, metadata), () => this.#maybeSnapshot());
+  }
+
+  /** The aggregate's current state (a copy), or undefined if it was never created. */
+  state(): Promise<AggregateState | undefined> {
+    return this.#enqueue(async () => {
+      await this.#ensureLoaded();
+      const context = this.#actor?.getSnapshot().context as AggregateState | undefined;
+      return context && structuredClone(context);
+    });
+  }
+
+  /** Stops the live actor; the host must be idle. The next message would hydrate it again. */
+  stop(): void {
+    this.#unload();
+  }
+
+  #enqueue<T>(job: () => Promise<T>, after?: () => Promise<void>): Promise<T> {
+    this.lastActive = this.#env.clock.now();
+    return new Promise<T>((resolve, reject) => {
+      this.#env.metrics.mailboxDepth.inc();
+      this.#queue.push(async () => {
+        this.#env.metrics.mailboxDepth.dec();
+        try {
+          resolve(await job());
+        } catch (error) {
+          reject(this.#failure(error));
+          return;
+        }
+        await after?.();
+      });
+      if (!this.#running) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#running = true;
+    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) await job();
+    this.#running = false;
+    this.lastActive = this.#env.clock.now();
+  }
+
+  /** Typed errors pass through; anything else is a handler bug: stop the actor and say so. */
+  #failure(error: unknown): unknown {
+    if (isRuntimeError(error)) return error;
+    this.#env.metrics.actorFailures.inc();
+    this.#env.logger.error('actor failed; it will respawn from the store', { aggregateId: this.id, error: String(error) });
+    this.#unload();
+    return new ActorFailedError(this.id, error);
+  }
+
+  async #execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
+    for (let attempt = 0; ; attempt++) {
+      await this.#ensureLoaded();
+      const current = this.#actor?.getSnapshot() as AggregateSnapshot | undefined;
+      const decision = decide(current?.context, command);
+      if (!decision.ok) throw decision.error;
+      const first = decision.events[0];
+      if (!first) return { aggregateId: this.id, version: this.#version, events: [] };
+      const kind = this.#kind ?? kindOfFirstEvent(first);
+      // Dry-run the handlers first: a handler that throws refuses the command before anything is stored.
+      applyEvents(kind, current ?? initialSnapshot(kind, this.id), decision.events);
+
+      const occurredAt = new Date(this.#env.clock.now()).toISOString();
+      const events: NewEvent[] = decision.events.map((event) => ({
+        ...event,
+        eventId: randomUUID(),
+        schemaVersion: currentSchemaVersions[event.type],
+        occurredAt,
+        metadata,
+      }));
+      let result;
+      try {
+        result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version });
+      } catch (error) {
+        // Another writer got there first: catch up from the store and decide again on fresh state.
+        if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {
+          this.#unload();
+          continue;
+        }
+        throw error;
+      }
+      this.#kind = kind;
+      this.#actor ??= this.#start(kind, initialSnapshot(kind, this.id));
+      for (const event of decision.events) this.#actor.send(event);
+      this.#version = result.nextExpectedVersion;
+      if (this.#actorError !== undefined) throw this.#actorError;
+      return { aggregateId: this.id, version: result.nextExpectedVersion, events: result.events };
+    }
+  }
+
+  async #ensureLoaded(): Promise<void> {
+    if (this.#loaded) return;
+    const { store } = this.#env;
+    const saved = await store.loadSnapshot(this.id);
+    const usable = saved && saved.machineVersion === aggregateMachines[saved.kind].version ? saved : undefined;
+    let kind = usable?.kind;
+    let snapshot = usable && restoreSnapshot(usable.kind, usable.state);
+    const tail = await store.readStream(this.id, { fromVersion: (usable?.version ?? 0) + 1 });
+    const first = tail[0];
+    if (!kind && first) kind = kindOfFirstEvent(first);
+    if (kind) {
+      snapshot = applyEvents(kind, snapshot ?? initialSnapshot(kind, this.id), tail);
+      this.#actor = this.#start(kind, snapshot);
+    }
+    this.#kind = kind;
+    this.#version = tail.at(-1)?.version ?? usable?.version ?? 0;
+    this.#snapshotVersion = usable?.version ?? 0;
+    this.#loaded = true;
+    this.#env.metrics.actorSpawns.inc();
+  }
+
+  #start(kind: AggregateKind, snapshot: AggregateSnapshot): AggregateActor {
+    this.#actorError = undefined;
+    return startActor(kind, this.id, snapshot, (error) => {
+      this.#actorError = error;
+    });
+  }
+
+  async #maybeSnapshot(): Promise<void> {
+    const actor = this.#actor;
+    if (!actor || !this.#kind || this.#version - this.#snapshotVersion < this.#env.snapshotThreshold) return;
+    const version = this.#version;
+    try {
+      await this.#env.store.saveSnapshot({
+        streamId: this.id,
+        version,
+        kind: this.#kind,
+        machineVersion: aggregateMachines[this.#kind].version,
+        state: actor.getPersistedSnapshot(),
+        createdAt: new Date(this.#env.clock.now()).toISOString(),
+      });
+      this.#snapshotVersion = version;
+    } catch (error) {
+      // A missed snapshot costs replay time, never data: log it and carry on.
+      this.#env.logger.warn('snapshot failed', { aggregateId: this.id, version, error: String(error) });
+    }
+  }
+
+  #unload(): void {
+    this.#actor?.stop();
+    this.#actor = undefined;
+    this.#actorError = undefined;
+    this.#kind = undefined;
+    this.#loaded = false;
+    this.#version = 0;
+    this.#snapshotVersion = 0;
+  }
+}

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+import { applyEvents, initialSnapshot, kindOfFirstEvent } from '../../machines/index.ts';
+import { commandTypes, parseCommand, type Command } from '../domain/commands.ts';
+import type { AggregateState } from '../domain/state.ts';
+import { ClosedError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
+import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
+import type { EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import type { CommandResult } from './actorHost.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { stderrLogger, type Logger } from './logger.ts';
+import { Supervisor } from './supervisor.ts';
+
+/** The embedded store's settings. */
+export interface SqliteStoreOptions {
+  readonly kind: 'sqlite';
+  readonly path: string;
+  readonly durability?: Durability;
+  readonly groupCommitWindowMs?: number;
+  readonly busyTimeoutMs?: number;
+}
+
+export interface RuntimeOptions {
+  /** Store settings, or an EventStore you own (the runtime will not close it). */
+  readonly store: SqliteStoreOptions | EventStore;
+  /** Snapshot an aggregate every this many events (default 100). */
+  readonly snapshotThreshold?: number;
+  /** Passivate actors idle this long, in ms (default 5 minutes). */
+  readonly idleTimeoutMs?: number;
+  /** Cap on live actors; least recently used idle ones are passivated beyond it (default 100,000). */
+  readonly maxLiveActors?: number;
+  /** How often a command is re-decided after losing a race to another writer (default 3). */
+  readonly conflictRetries?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** The prom-client registry to register metrics on (default: a fresh one, see Runtime.metrics). */
+  readonly registry?: Registry;
+}
+
+/** A handle to one aggregate's actor. */
+export interface ActorRef {
+  readonly id: string;
+  send(command: Command, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
+}
+
+export interface RuntimeStats extends StoreStats {
+  readonly liveActors: number;
+}
+
+/** A running game world. */
+export interface Runtime {
+  /** Validates and runs a command on its target aggregate; resolves once its events are durable. */
+  execute(command: Command, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
+  ref(id: string): ActorRef;
+  /** Current state, or undefined if the aggregate was never created. */
+  state(id: string): Promise<AggregateState | undefined>;
+  history(id: string): Promise<StoredEvent[]>;
+  /** State as it was after a version, or at a time; undefined before the aggregate was created. */
+  stateAt(id: string, at: { readonly version: number } | { readonly time: string | Date }): Promise<AggregateState | undefined>;
+  stats(): Promise<RuntimeStats>;
+  /** Passivates actors idle longer than the idle timeout now (it also runs on a timer). */
+  passivateIdle(): number;
+  readonly store: EventStore;
+  readonly metrics: Registry;
+  /** Finishes in-flight commands, stops the actors and closes the store it opened. */
+  close(): Promise<void>;
+}
+
+const metadataSchema = z.strictObject({
+  correlationId: z.string().min(1).max(200).optional(),
+  causationId: z.string().min(1).max(200).nullable().optional(),
+  actorId: z.string().min(1).max(200).nullable().optional(),
+});
+
+const knownTypes: ReadonlySet<string> = new Set(commandTypes);
+const isEventStore = (store: RuntimeOptions['store']): store is EventStore => 'appendToStream' in store;
+
+/** Starts a runtime over the configured store. */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const registry = options.registry;
+  const metrics = createMetrics(registry);
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? stderrLogger;
+  const ownsStore = !isEventStore(options.store);
+  const store = isEventStore(options.store)
+    ? options.store
+    : new SqliteEventStore({
+        path: options.store.path,
+        metrics,
+        ...(options.store.durability && { durability: options.store.durability }),
+        ...(options.store.groupCommitWindowMs !== undefined && { groupCommitWindowMs: options.store.groupCommitWindowMs }),
+        ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
+      });
+  const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const supervisor = new Supervisor(
+    {
+      store,
+      clock,
+      metrics,
+      logger,
+      snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
+      conflictRetries: options.conflictRetries ?? 3,
+    },
+    { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
+  );
+  const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
+  sweep.unref();
+  let closed = false;
+
+  const assertOpen = () => {
+    if (closed) throw new ClosedError('runtime');
+  };
+
+  async function send(input: Command, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
+    const end = metrics.commandDuration.startTimer();
+    // Label by type only for known types: arbitrary input must not create unbounded label values.
+    const type = (input as { type?: unknown } | null)?.type;
+    const typeLabel = typeof type === 'string' && knownTypes.has(type) ? type : 'unknown';
+    try {
+      assertOpen();
+      const command = parseCommand(input);
+      if (expectedId !== undefined && command.id !== expectedId) {
+        throw new ValidationError(`command targets ${command.id} but was sent to ${expectedId}`, [
+          { path: 'id', message: `must be ${expectedId}` },
+        ]);
+      }
+      const result = await supervisor.host(command.id).execute(command, parseMetadata(metadata));
+      metrics.commands.inc({ type: command.type, outcome: 'ok' });
+      end({ type: command.type });
+      return result;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      metrics.commands.inc({ type: typeLabel, outcome: typeof code === 'string' ? code.toLowerCase() : 'error' });
+      throw error;
+    }
+  }
+
+  return {
+    store,
+    metrics: metrics.registry,
+    execute: (command, metadata) => send(command, metadata),
+    ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, id) }),
+    async state(id) {
+      assertOpen();
+      return supervisor.host(id).state();
+    },
+    async history(id) {
+      assertOpen();
+      return store.readStream(id);
+    },
+    async stateAt(id, at) {
+      assertOpen();
+      const events = 'version' in at ? await store.readStream(id, { toVersion: at.version }) : await store.readStream(id);
+      const first = events[0];
+      if (!first) {
+        if ((await store.streamVersion(id)) === 0) throw new NotFoundError(id);
+        return undefined;
+      }
+      const until = 'time' in at ? new Date(at.time).getTime() : Number.POSITIVE_INFINITY;
+      if (Number.isNaN(until)) throw new ValidationError(`stateAt: invalid time ${String((at as { time: unknown }).time)}`);
+      const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
+      if (upTo.length === 0) return undefined;
+      const kind = kindOfFirstEvent(first);
+      return applyEvents(kind, initialSnapshot(kind, id), upTo).context;
+    },
+    async stats() {
+      assertOpen();
+      return { ...(await store.stats()), liveActors: supervisor.liveActors };
+    },
+    passivateIdle: () => supervisor.passivateIdle(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweep);
+      await supervisor.drain();
+      supervisor.stopAll();
+      if (ownsStore) await store.close();
+    },
+  };
+}
+
+
+function parseMetadata(input: Partial<EventMetadata> | undefined): EventMetadata {
+  const result = metadataSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => ({ path: `metadata.${i.path.join('.')}`, message: i.message }));
+    throw new ValidationError(`invalid metadata: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues);
+  }
+  return {
+    correlationId: result.data.correlationId ?? randomUUID(),
+    causationId: result.data.causationId ?? null,
+    actorId: result.data.actorId ?? null,
+  };
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

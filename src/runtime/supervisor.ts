@@ -1,0 +1,82 @@
+import { ActorHost, type HostEnvironment } from './actorHost.ts';
+
+export interface SupervisorOptions {
+  /** Passivate an actor idle this long (ms). */
+  readonly idleTimeoutMs: number;
+  /** At most this many live actors; beyond it the least recently used idle ones are passivated. */
+  readonly maxLiveActors: number;
+}
+
+/**
+ * Owns the live actors: spawns a host on first reference, keeps them in least-recently-used order
+ * (a Map re-inserted on use), and passivates idle ones by timeout and by the live-actor cap.
+ */
+export class Supervisor {
+  readonly #hosts = new Map<string, ActorHost>();
+  readonly #env: HostEnvironment;
+  readonly #options: SupervisorOptions;
+
+  constructor(env: HostEnvironment, options: SupervisorOptions) {
+    this.#env = env;
+    this.#options = options;
+  }
+
+  get liveActors(): number {
+    return this.#hosts.size;
+  }
+
+  /** The host for an aggregate, spawned on demand. */
+  host(id: string): ActorHost {
+    let host = this.#hosts.get(id);
+    if (host) {
+      this.#hosts.delete(id);
+    } else {
+      host = new ActorHost(id, this.#env);
+    }
+    this.#hosts.set(id, host);
+    this.#env.metrics.liveActors.set(this.#hosts.size);
+    if (this.#hosts.size > this.#options.maxLiveActors) this.#evict(this.#hosts.size - this.#options.maxLiveActors, host);
+    return host;
+  }
+
+  /** Passivates every idle actor not used for idleTimeoutMs; returns how many. */
+  passivateIdle(): number {
+    const cutoff = this.#env.clock.now() - this.#options.idleTimeoutMs;
+    let count = 0;
+    for (const host of [...this.#hosts.values()]) {
+      if (host.lastActive > cutoff) break; // LRU order: the rest are more recent
+      if (this.#passivate(host)) count++;
+    }
+    return count;
+  }
+
+  /** Resolves when no mailbox has work left. */
+  async drain(): Promise<void> {
+    while ([...this.#hosts.values()].some((h) => h.busy)) {
+      await Promise.all([...this.#hosts.values()].filter((h) => h.busy).map((h) => h.state().catch(() => undefined)));
+    }
+  }
+
+  /** Stops every actor (after drain). */
+  stopAll(): void {
+    for (const host of this.#hosts.values()) host.stop();
+    this.#hosts.clear();
+    this.#env.metrics.liveActors.set(0);
+  }
+
+  #evict(excess: number, keep: ActorHost): void {
+    for (const host of [...this.#hosts.values()]) {
+      if (excess <= 0) return;
+      if (host !== keep && this.#passivate(host)) excess--;
+    }
+  }
+
+  #passivate(host: ActorHost): boolean {
+    if (host.busy) return false;
+    host.stop();
+    this.#hosts.delete(host.id);
+    this.#env.metrics.actorPassivations.inc();
+    this.#env.metrics.liveActors.set(this.#hosts.size);
+    return true;
+  }
+}

@@ -55,15 +55,23 @@ export class ActorHost {
   #version = 0;
   #snapshotVersion = 0;
 
-  constructor(id: string, env: HostEnvironment) {
+  readonly #onIdle: (host: ActorHost) => void;
+
+  constructor(id: string, env: HostEnvironment, onIdle: (host: ActorHost) => void = () => {}) {
     this.id = id;
     this.#env = env;
+    this.#onIdle = onIdle;
     this.lastActive = env.clock.now();
   }
 
   /** True while a message is running or waiting: such an actor is never passivated. */
   get busy(): boolean {
     return this.#running || this.#queue.length > 0;
+  }
+
+  /** False when the aggregate was found not to exist: such a host need not stay live. */
+  get exists(): boolean {
+    return !this.#loaded || this.#actor !== undefined;
   }
 
   execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
@@ -107,6 +115,7 @@ export class ActorHost {
     for (let job = this.#queue.shift(); job; job = this.#queue.shift()) await job();
     this.#running = false;
     this.lastActive = this.#env.clock.now();
+    this.#onIdle(this);
   }
 
   /** Typed errors pass through; anything else is a handler bug: stop the actor and say so. */

@@ -126,7 +126,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           { path: 'id', message: `must be ${expectedId}` },
         ]);
       }
-      const result = await supervisor.host(command.id).execute(command, parseMetadata(metadata));
+      const meta = parseMetadata(metadata);
+      const result = await supervisor.host(command.id).execute(command, meta);
       metrics.commands.inc({ type: command.type, outcome: 'ok' });
       end({ type: command.type });
       return result;

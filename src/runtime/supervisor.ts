@@ -31,12 +31,23 @@ export class Supervisor {
     if (host) {
       this.#hosts.delete(id);
     } else {
-      host = new ActorHost(id, this.#env);
+      host = new ActorHost(id, this.#env, (idle) => this.#release(idle));
     }
     this.#hosts.set(id, host);
     this.#env.metrics.liveActors.set(this.#hosts.size);
     if (this.#hosts.size > this.#options.maxLiveActors) this.#evict(this.#hosts.size - this.#options.maxLiveActors, host);
     return host;
+  }
+
+  /**
+   * Drops a host whose aggregate turned out not to exist once its mailbox is empty, so lookups of
+   * missing ids (typos, hostile input) do not fill memory with empty actors.
+   */
+  #release(host: ActorHost): void {
+    if (!host.busy && !host.exists && this.#hosts.get(host.id) === host) {
+      this.#hosts.delete(host.id);
+      this.#env.metrics.liveActors.set(this.#hosts.size);
+    }
   }
 
   /** Passivates every idle actor not used for idleTimeoutMs; returns how many. */

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isConcurrencyError } from '../../src/errors.ts';
+import type { EventStore } from '../../src/eventStore/types.ts';
+import { attribute, created, newEvents } from '../support/events.ts';
+
+/**
+ * The behaviour every EventStore adapter must have. Each adapter's test file calls this with a
+ * factory that opens a fresh, empty store (and, where it can, a second handle onto the same data).
+ */
+export function eventStoreContract(
+  name: string,
+  factory: () => Promise<{ store: EventStore; reopen?: () => Promise<EventStore>; cleanup?: () => Promise<void> }>,
+): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+    let reopen: (() => Promise<EventStore>) | undefined;
+    let cleanup: (() => Promise<void>) | undefined;
+
+    beforeEach(async () => {
+      ({ store, reopen, cleanup } = await factory());
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.();
+    });
+
+    it('appends events at consecutive 1-based versions and reads them back in order', async () => {
+      const result = await store.appendToStream('a', newEvents(created('A'), attribute('hp', 1)), { expectedVersion: 'no_stream' });
+      expect(result.nextExpectedVersion).toBe(2);
+      expect(result.events.map((e) => e.version)).toEqual([1, 2]);
+      const read = await store.readStream('a');
+      expect(read).toEqual(result.events);
+      expect(read[0]).toMatchObject({ streamId: 'a', type: 'GameObjectCreated', data: { name: 'A' }, schemaVersion: 2 });
+      expect(read[1]?.metadata).toEqual({ correlationId: 'corr-1', causationId: null, actorId: 'tester' });
+    });
+
+    it('gives every event a global position, increasing in append order across streams', async () => {
+      await store.appendToStream('a', newEvents(created('A')));
+      await store.appendToStream('b', newEvents(created('B'), attribute('x', 1)));
+      await store.appendToStream('a', newEvents(attribute('y', 2)));
+      const all = await store.readAll();
+      expect(all.map((e) => `${e.streamId}${e.version}`)).toEqual(['a1', 'b1', 'b2', 'a2']);
+      const positions = all.map((e) => e.position);
+      expect(positions).toEqual([...positions].sort((x, y) => x - y));
+      expect(new Set(positions).size).toBe(4);
+    });
+
+    it('reads all from a position with a limit, for paging', async () => {
+      for (let i = 0; i < 7; i++) await store.appendToStream(`s${i}`, newEvents(created(`S${i}`)));
+      const first = await store.readAll({ limit: 3 });
+      const rest = await store.readAll({ after: first.at(-1)?.position ?? 0, limit: 100 });
+      expect(first).toHaveLength(3);
+      expect([...first, ...rest].map((e) => e.streamId)).toEqual(['s0', 's1', 's2', 's3', 's4', 's5', 's6']);
+      expect(await store.readAll({ after: rest.at(-1)?.position ?? 0 })).toEqual([]);
+    });
+
+    it('reads a stream between versions', async () => {
+      await store.appendToStream('a', newEvents(created('A'), attribute('k', 1), attribute('k', 2), attribute('k', 3)));
+      const middle = await store.readStream('a', { fromVersion: 2, toVersion: 3 });
+      expect(middle.map((e) => e.version)).toEqual([2, 3]);
+      expect(await store.readStream('a', { fromVersion: 5 })).toEqual([]);
+      expect(await store.readStream('missing')).toEqual([]);
+    });
+
+    it('rejects a wrong expected version with ConcurrencyError and writes nothing', async () => {
+      await store.appendToStream('a', newEvents(created('A')));
+      for (const expectedVersion of [0, 2, 'no_stream'] as const) {
+        const error = await store.appendToStream('a', newEvents(attribute('k', 1)), { expectedVersion }).catch((e: unknown) => e);
+        expect(isConcurrencyError(error)).toBe(true);
+      }
+      const missing = await store.appendToStream('b', newEvents(created('B')), { expectedVersion: 'stream_exists' }).catch((e: unknown) => e);
+      expect(isConcurrencyError(missing)).toBe(true);
+      expect(await store.readStream('a')).toHaveLength(1);
+      expect(await store.streamVersion('b')).toBe(0);
+      expect(await store.stats()).toEqual({ eventCount: 1, aggregateCount: 1, snapshotCount: 0 });
+    });
+
+    it('accepts matching expected versions of every form', async () => {
+      await store.appendToStream('a', newEvents(created('A')), { expectedVersion: 'no_stream' });
+      await store.appendToStream('a', newEvents(attribute('k', 1)), { expectedVersion: 1 });
+      await store.appendToStream('a', newEvents(attribute('k', 2)), { expectedVersion: 'stream_exists' });
+      await store.appendToStream('a', newEvents(attribute('k', 3)), { expectedVersion: 'any' });
+      expect(await store.streamVersion('a')).toBe(4);
+    });
+
+    it('lets exactly one of many concurrent appends at the same expected version win', async () => {
+      await store.appendToStream('a', newEvents(created('A')));
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) => store.appendToStream('a', newEvents(attribute('k', i)), { expectedVersion: 1 })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+      expect(rejected.every((r) => isConcurrencyError(r.reason))).toBe(true);
+      expect((await store.readStream('a')).map((e) => e.version)).toEqual([1, 2]);
+    });
+
+    it('keeps the latest snapshot and ignores an older one', async () => {
+      expect(await store.loadSnapshot('a')).toBeUndefined();
+      const snapshot = { streamId: 'a', version: 5, kind: 'room' as const, machineVersion: 1, state: { context: { n: 5 } }, createdAt: '2026-01-01T00:00:00.000Z' };
+      await store.saveSnapshot(snapshot);
+      await store.saveSnapshot({ ...snapshot, version: 3, state: { context: { n: 3 } } });
+      expect(await store.loadSnapshot('a')).toEqual(snapshot);
+      await store.saveSnapshot({ ...snapshot, version: 9, state: { context: { n: 9 } } });
+      expect((await store.loadSnapshot('a'))?.version).toBe(9);
+      expect((await store.stats()).snapshotCount).toBe(1);
+    });
+
+    it('counts events, aggregates and snapshots, and reset empties the store', async () => {
+      await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));
+      await store.appendToStream('b', newEvents(created('B')));
+      await store.saveSnapshot({ streamId: 'a', version: 2, kind: 'game_object', machineVersion: 1, state: {}, createdAt: 'x' });
+      expect(await store.stats()).toEqual({ eventCount: 3, aggregateCount: 2, snapshotCount: 1 });
+      await store.reset();
+      expect(await store.stats()).toEqual({ eventCount: 0, aggregateCount: 0, snapshotCount: 0 });
+      expect(await store.readAll()).toEqual([]);
+    });
+
+    it('appending nothing changes nothing', async () => {
+      const result = await store.appendToStream('a', []);
+      expect(result.nextExpectedVersion).toBe(0);
+      expect(await store.stats()).toEqual({ eventCount: 0, aggregateCount: 0, snapshotCount: 0 });
+    });
+
+    it('refuses use after close', async () => {
+      await store.close();
+      await expect(store.readAll()).rejects.toMatchObject({ code: 'CLOSED' });
+      await expect(store.appendToStream('a', newEvents(created('A')))).rejects.toMatchObject({ code: 'CLOSED' });
+      ({ store } = await factory());
+    });
+
+    it('keeps everything acknowledged when reopened', async () => {
+      if (!reopen) return;
+      const acknowledged = await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));
+      await store.close();
+      store = await reopen();
+      expect(await store.readStream('a')).toEqual(acknowledged.events);
+    });
+  });
+}

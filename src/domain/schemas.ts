@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 /** Shared field schemas: every command and event builds on these, so a rule lives in one place. */
-export const idSchema = z.string().trim().min(1, 'must be a non-empty id').max(200);
+// 128 characters: the longest id every store can index (ImmuDB caps index key length).
+export const idSchema = z.string().trim().min(1, 'must be a non-empty id').max(128);
 export const nameSchema = z.string().trim().min(1, 'must not be empty').max(200);
 export const keySchema = z.string().min(1, 'must not be empty').max(200);
 export const textSchema = z.string().max(20_000);

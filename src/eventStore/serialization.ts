@@ -14,9 +14,14 @@ export interface EventRow {
   readonly data: string;
   readonly metadata: string;
   readonly occurred_at: string;
+  readonly hash: string;
+  readonly chain_hash: string;
 }
 
-export function serializeEvent(event: NewEvent, streamId: string, version: number): Omit<EventRow, 'position'> {
+/** An event's row before the store links it into the chains and gives it a position. */
+export type UnlinkedRow = Omit<EventRow, 'position' | 'hash' | 'chain_hash'>;
+
+export function serializeEvent(event: NewEvent, streamId: string, version: number): UnlinkedRow {
   return {
     event_id: event.eventId,
     stream_id: streamId,
@@ -45,5 +50,7 @@ export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): St
     schemaVersion,
     occurredAt: row.occurred_at,
     metadata: JSON.parse(row.metadata) as EventMetadata,
+    hash: row.hash,
+    chainHash: row.chain_hash,
   };
 }

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../domain/events.ts';
 import type { AggregateKind } from '../domain/state.ts';
+import type { EventRow } from './serialization.ts';
 
 /** Who and what caused an event; supplied by the caller of a command. */
 export interface EventMetadata {
@@ -21,6 +22,10 @@ export type StoredEvent = NewEvent & {
   readonly streamId: string;
   readonly version: number;
   readonly position: number;
+  /** Link in the stream's hash chain (see integrity.ts). */
+  readonly hash: string;
+  /** Link in the store-wide hash chain, in global order. */
+  readonly chainHash: string;
 };
 
 /** Expected version of a stream: an exact version (0 = empty), or one of the named conditions. */
@@ -82,6 +87,14 @@ export interface EventStore {
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   stats(): Promise<StoreStats>;
+  /**
+   * Writes rows copied from another store (migration, backup import) with their ids, versions,
+   * metadata and hashes intact, in the given order. Rows whose event id is already stored are skipped,
+   * so an interrupted copy can simply run again. Returns how many were written.
+   */
+  importRows(rows: readonly EventRow[]): Promise<number>;
+  /** Raw rows in global order, exactly as stored (no upcasting): for verify, export and migration. */
+  readAllRows(options?: ReadAllOptions): Promise<EventRow[]>;
   /** Test-only: deletes every event and snapshot. */
   reset(): Promise<void>;
   close(): Promise<void>;

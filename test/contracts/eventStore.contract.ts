@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConcurrencyError } from '../../src/errors.ts';
+import { InMemoryEventStore } from '../../src/eventStore/memory/InMemoryEventStore.ts';
+import { verifyStore } from '../../src/eventStore/integrity.ts';
 import type { EventStore } from '../../src/eventStore/types.ts';
 import { attribute, created, newEvents } from '../support/events.ts';
 
@@ -126,6 +128,38 @@ export function eventStoreContract(
       await expect(store.readAll()).rejects.toMatchObject({ code: 'CLOSED' });
       await expect(store.appendToStream('a', newEvents(created('A')))).rejects.toMatchObject({ code: 'CLOSED' });
       ({ store } = await factory());
+    });
+
+    it('links every event into its stream chain and the store-wide chain, and verify passes', async () => {
+      const one = await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));
+      const two = await store.appendToStream('b', newEvents(created('B')));
+      const [a1, a2] = one.events;
+      expect(a1?.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(new Set([a1?.hash, a2?.hash, a1?.chainHash, two.events[0]?.chainHash]).size).toBe(4);
+      expect(await store.readAll()).toEqual([...one.events, ...two.events]);
+      const report = await verifyStore(store);
+      expect(report).toMatchObject({ ok: true, eventsChecked: 3, streamsChecked: 2 });
+      expect(report.head.chainHash).toBe(two.events[0]?.chainHash);
+    });
+
+    it('copies raw rows into another store with ids, versions, order and hashes intact, idempotently', async () => {
+      await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));
+      await store.appendToStream('b', newEvents(created('B')));
+      const source = new InMemoryEventStore();
+      await source.appendToStream('c', newEvents(created('C')));
+      await source.appendToStream('c', newEvents(attribute('n', 2)));
+      await store.reset();
+      const rows = await source.readAllRows();
+      expect(await store.importRows(rows.slice(0, 1))).toBe(1);
+      expect(await store.importRows(rows)).toBe(1); // resumed: the first is skipped
+      const copied = await store.readAllRows();
+      const strip = (r: { position: number }) => ({ ...r, position: 0 });
+      expect(copied.map(strip)).toEqual(rows.map(strip));
+      expect(await store.streamVersion('c')).toBe(2);
+      expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 2 });
+      // and appending continues both chains
+      await store.appendToStream('c', newEvents(attribute('n', 3)), { expectedVersion: 2 });
+      expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 3 });
     });
 
     it('keeps everything acknowledged when reopened', async () => {

@@ -73,10 +73,10 @@ describe('SqliteEventStore', () => {
     openStore(path);
     const raw = new Database(path);
     raw.prepare(
-      `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at)
-       VALUES ('old-1', 'chest', 1, 'GameObjectCreated', 1, ?, ?, '2020-01-01T00:00:00.000Z')`,
+      `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash)
+       VALUES ('old-1', 'chest', 1, 'GameObjectCreated', 1, ?, ?, '2020-01-01T00:00:00.000Z', 'h', 'c')`,
     ).run(JSON.stringify({ name: 'Old chest', generic: 'chest', container: 'cellar' }), JSON.stringify({ correlationId: 'c', causationId: null, actorId: null }));
-    raw.prepare("INSERT INTO streams (stream_id, version) VALUES ('chest', 1)").run();
+    raw.prepare("INSERT INTO streams (stream_id, version, hash) VALUES ('chest', 1, 'h')").run();
     raw.close();
     const [event] = await openStore(path).readStream('chest');
     expect(event).toMatchObject({
@@ -92,8 +92,8 @@ describe('SqliteEventStore', () => {
     const store = openStore(path, { metrics });
     const raw = new Database(path);
     raw.prepare(
-      `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at)
-       VALUES ('bad', 'x', 1, 'NoSuchEvent', 1, '{}', '{}', 'now')`,
+      `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash)
+       VALUES ('bad', 'x', 1, 'NoSuchEvent', 1, '{}', '{}', 'now', 'h', 'c')`,
     ).run();
     raw.close();
     await expect(store.readAll()).rejects.toMatchObject({ code: 'VALIDATION' });

@@ -1,5 +1,6 @@
 import { ClosedError } from '../../errors.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
+import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
@@ -33,18 +34,41 @@ export class InMemoryEventStore implements EventStore {
     this.#assertOpen();
     const stream = this.#streams.get(streamId) ?? [];
     assertExpectedVersion(streamId, stream.length, options?.expectedVersion);
-    const ids = new Set(this.#rows.map((r) => r.event_id));
-    if (events.some((e) => ids.has(e.eventId))) throw new Error('UNIQUE constraint failed: events.event_id');
-    const stored: StoredEvent[] = events.map((event, i) => {
-      const row = { ...serializeEvent(event, streamId, stream.length + i + 1), position: this.#rows.length + i + 1 };
-      return { ...event, streamId, version: row.version, position: row.position, row };
-    }).map(({ row, ...event }) => {
-      this.#rows.push(row);
-      stream.push(row);
-      return event;
+    const unlinked = events.map((event, i) => serializeEvent(event, streamId, stream.length + i + 1));
+    const linked = linkRows(unlinked, {
+      streamHash: stream.at(-1)?.hash ?? GENESIS,
+      chainHash: this.#rows.at(-1)?.chain_hash ?? GENESIS,
     });
-    if (stored.length > 0) this.#streams.set(streamId, stream);
-    return { streamId, nextExpectedVersion: stream.length, events: stored };
+    const stored = linked.rows.map((row, i): StoredEvent => {
+      const position = this.#push({ ...row, position: 0 });
+      return { ...(events[i] as NewEvent), streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
+    });
+    return { streamId, nextExpectedVersion: stream.length + stored.length, events: stored };
+  }
+
+  async importRows(rows: readonly EventRow[]): Promise<number> {
+    this.#assertOpen();
+    const known = new Set(this.#rows.map((r) => r.event_id));
+    const fresh = rows.filter((row) => !known.has(row.event_id));
+    for (const row of fresh) this.#push(row);
+    return fresh.length;
+  }
+
+  async readAllRows(options: ReadAllOptions = {}): Promise<EventRow[]> {
+    this.#assertOpen();
+    const after = options.after ?? 0;
+    return this.#rows.filter((r) => r.position > after).slice(0, options.limit ?? 1000);
+  }
+
+  /** Stores a row at the next position; returns the position. */
+  #push(row: EventRow): number {
+    const position = (this.#rows.at(-1)?.position ?? 0) + 1;
+    const stored = { ...row, position };
+    this.#rows.push(stored);
+    const stream = this.#streams.get(row.stream_id) ?? [];
+    stream.push(stored);
+    this.#streams.set(row.stream_id, stream);
+    return position;
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -57,12 +81,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
-    this.#assertOpen();
-    const after = options.after ?? 0;
-    return this.#rows
-      .filter((r) => r.position > after)
-      .slice(0, options.limit ?? 1000)
-      .map((r) => deserializeEvent(r, this.#upcasters));
+    return (await this.readAllRows(options)).map((r) => deserializeEvent(r, this.#upcasters));
   }
 
   async streamVersion(streamId: string): Promise<number> {

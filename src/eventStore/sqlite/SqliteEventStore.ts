@@ -5,6 +5,7 @@ import type { AggregateKind } from '../../domain/state.ts';
 import { ClosedError, describe, isRuntimeError, StoreUnavailableError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
+import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
@@ -55,7 +56,12 @@ interface SnapshotRow {
   created_at: string;
 }
 
-const EVENT_COLUMNS = 'position, event_id, stream_id, version, type, schema_version, data, metadata, occurred_at';
+const EVENT_COLUMNS = 'position, event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash';
+
+/** The running head of the store-wide chain during one write transaction. */
+interface BatchHead {
+  chainHash: string;
+}
 
 /**
  * The embedded event store: one SQLite file in WAL mode. Appends arriving together are group-committed
@@ -72,7 +78,8 @@ export class SqliteEventStore implements EventStore {
   #flushScheduled = false;
   #closed = false;
   readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
-  readonly #appendOne: Database.Transaction<(p: PendingAppend) => AppendResult>;
+  readonly #appendOne: Database.Transaction<(p: PendingAppend, head: BatchHead) => AppendResult>;
+  readonly #importRows: Database.Transaction<(rows: readonly EventRow[]) => number>;
   readonly #stmt;
 
   constructor(options: SqliteEventStoreOptions) {
@@ -88,13 +95,16 @@ export class SqliteEventStore implements EventStore {
     migrate(db);
 
     this.#stmt = {
-      version: db.prepare<[string], { version: number }>('SELECT version FROM streams WHERE stream_id = ?'),
+      version: db.prepare<[string], { version: number; hash: string }>('SELECT version, hash FROM streams WHERE stream_id = ?'),
+      chainHead: db.prepare<[], { chain_hash: string }>('SELECT chain_hash FROM events ORDER BY position DESC LIMIT 1'),
+      hasEvent: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM events WHERE event_id = ?'),
       insert: db.prepare(
-        `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at)
-         VALUES (@event_id, @stream_id, @version, @type, @schema_version, @data, @metadata, @occurred_at)`,
+        `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash)
+         VALUES (@event_id, @stream_id, @version, @type, @schema_version, @data, @metadata, @occurred_at, @hash, @chain_hash)`,
       ),
       upsertStream: db.prepare(
-        'INSERT INTO streams (stream_id, version) VALUES (?, ?) ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version',
+        `INSERT INTO streams (stream_id, version, hash) VALUES (?, ?, ?)
+         ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
       ),
       readStream: db.prepare<[string, number, number], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE stream_id = ? AND version BETWEEN ? AND ? ORDER BY version`,
@@ -117,28 +127,44 @@ export class SqliteEventStore implements EventStore {
     };
 
     // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append rolls back alone.
-    this.#appendOne = db.transaction((p: PendingAppend): AppendResult => {
-      const current = this.#stmt.version.get(p.streamId)?.version ?? 0;
+    this.#appendOne = db.transaction((p: PendingAppend, head: BatchHead): AppendResult => {
+      const stream = this.#stmt.version.get(p.streamId);
+      const current = stream?.version ?? 0;
       assertExpectedVersion(p.streamId, current, p.options?.expectedVersion);
-      let version = current;
-      const stored: StoredEvent[] = [];
-      for (const event of p.events) {
-        version += 1;
-        const info = this.#stmt.insert.run(serializeEvent(event, p.streamId, version));
-        stored.push({ ...event, streamId: p.streamId, version, position: Number(info.lastInsertRowid) });
-      }
-      if (stored.length > 0) this.#stmt.upsertStream.run(p.streamId, version);
+      if (p.events.length === 0) return { streamId: p.streamId, nextExpectedVersion: current, events: [] };
+      const unlinked = p.events.map((event, i) => serializeEvent(event, p.streamId, current + i + 1));
+      const linked = linkRows(unlinked, { streamHash: stream?.hash ?? GENESIS, chainHash: head.chainHash });
+      const stored: StoredEvent[] = linked.rows.map((row, i) => {
+        const position = Number(this.#stmt.insert.run(row).lastInsertRowid);
+        return { ...(p.events[i] as NewEvent), streamId: p.streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
+      });
+      const version = current + stored.length;
+      this.#stmt.upsertStream.run(p.streamId, version, linked.streamHash);
+      head.chainHash = linked.chainHash; // only once everything above succeeded
       return { streamId: p.streamId, nextExpectedVersion: version, events: stored };
     });
-    this.#writeBatch = db.transaction((batch: PendingAppend[]) =>
-      batch.map((p) => {
+    this.#writeBatch = db.transaction((batch: PendingAppend[]) => {
+      const head: BatchHead = { chainHash: this.#stmt.chainHead.get()?.chain_hash ?? GENESIS };
+      return batch.map((p) => {
         try {
-          return this.#appendOne(p);
+          return this.#appendOne(p, head);
         } catch (error) {
           return error instanceof Error ? error : new Error(String(error));
         }
-      }),
-    );
+      });
+    });
+    this.#importRows = db.transaction((rows: readonly EventRow[]) => {
+      let written = 0;
+      for (const row of rows) {
+        if (this.#stmt.hasEvent.get(row.event_id)) continue;
+        const { position: _sourcePosition, ...copy } = row;
+        this.#stmt.insert.run(copy);
+        const stream = this.#stmt.version.get(row.stream_id);
+        if (!stream || stream.version < row.version) this.#stmt.upsertStream.run(row.stream_id, row.version, row.hash);
+        written++;
+      }
+      return written;
+    });
   }
 
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -190,6 +216,18 @@ export class SqliteEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
     return this.#read(() => this.#stmt.readAll.all(options.after ?? 0, options.limit ?? 1000));
+  }
+
+  async readAllRows(options: ReadAllOptions = {}): Promise<EventRow[]> {
+    this.#assertOpen();
+    return this.#stmt.readAll.all(options.after ?? 0, options.limit ?? 1000);
+  }
+
+  async importRows(rows: readonly EventRow[]): Promise<number> {
+    this.#assertOpen();
+    const written = this.#importRows.immediate(rows);
+    this.#metrics.eventsStored.inc(written);
+    return written;
   }
 
   #read(query: () => EventRow[]): StoredEvent[] {

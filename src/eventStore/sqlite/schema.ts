@@ -15,11 +15,14 @@ const migrations: readonly string[] = [
      data           TEXT    NOT NULL,
      metadata       TEXT    NOT NULL,
      occurred_at    TEXT    NOT NULL,
+     hash           TEXT    NOT NULL,
+     chain_hash     TEXT    NOT NULL,
      UNIQUE (stream_id, version)
    );
    CREATE TABLE streams (
      stream_id TEXT PRIMARY KEY,
-     version   INTEGER NOT NULL
+     version   INTEGER NOT NULL,
+     hash      TEXT    NOT NULL
    ) WITHOUT ROWID;
    CREATE TABLE snapshots (
      stream_id       TEXT PRIMARY KEY,

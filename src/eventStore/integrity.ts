@@ -1,0 +1,176 @@
+import { createHash } from 'node:crypto';
+import type { EventRow, UnlinkedRow } from './serialization.ts';
+
+/** The hash that starts every chain. */
+export const GENESIS = '0'.repeat(64);
+
+/** JSON with object keys sorted at every level: the same value always serializes to the same bytes. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The event's link in its stream's chain: sha256 over the previous event's hash and the row as
+ * stored (data and metadata as their JSON text, before any upcasting), without its global position,
+ * which a migration may renumber.
+ */
+export function eventHash(previous: string, row: UnlinkedRow): string {
+  const { event_id, stream_id, version, type, schema_version, data, metadata, occurred_at } = row;
+  return sha256(`${previous}\n${canonicalJson({ event_id, stream_id, version, type, schema_version, data, metadata, occurred_at })}`);
+}
+
+/** Links unlinked rows of one stream into both chains, starting from the given heads. */
+export function linkRows(
+  rows: readonly UnlinkedRow[],
+  heads: { streamHash: string; chainHash: string },
+): { rows: Omit<EventRow, 'position'>[]; streamHash: string; chainHash: string } {
+  let { streamHash, chainHash: chain } = heads;
+  const linked = rows.map((row) => {
+    streamHash = eventHash(streamHash, row);
+    chain = chainHash(chain, streamHash);
+    return { ...row, hash: streamHash, chain_hash: chain };
+  });
+  return { rows: linked, streamHash, chainHash: chain };
+}
+
+/** The event's link in the store-wide chain, in global order: sha256 over the previous link and its hash. */
+export function chainHash(previous: string, hash: string): string {
+  return sha256(`${previous}\n${hash}`);
+}
+
+/**
+ * - modified: the content no longer matches its hash, while its store-wide link still holds.
+ * - inserted: neither the content nor the store-wide link match: a row that does not belong here.
+ * - missing: a stream skips versions (removed, unless they appear later: then reordered).
+ * - reordered: a stream's versions appear out of order.
+ * - chain_broken: the event itself is intact but the store-wide chain breaks before it: an event
+ *   was removed from between the two (or this one was re-hashed after a change).
+ */
+export type IntegrityProblem = 'modified' | 'inserted' | 'missing' | 'reordered' | 'chain_broken';
+
+export interface VerifyFinding {
+  readonly problem: IntegrityProblem;
+  readonly position: number;
+  readonly streamId: string;
+  readonly version: number;
+  readonly detail: string;
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly eventsChecked: number;
+  readonly streamsChecked: number;
+  /** The first problem found, in global order; verification stops there. */
+  readonly firstProblem?: VerifyFinding;
+  /** The last event checked and the chain hash there: record it, and a later verify can detect truncation. */
+  readonly head: { readonly position: number; readonly chainHash: string };
+}
+
+/**
+ * Walks events in global order and checks both chains. It finds any event whose content changed
+ * (its hash no longer matches), a version gap (missing), a version out of order (reordered), and a
+ * break in the store-wide chain (an event inserted or removed between two others). It cannot see
+ * events removed from the very end of the store: compare `head` with one recorded earlier for that.
+ */
+export class ChainVerifier {
+  readonly #streams = new Map<string, { version: number; hash: string }>();
+  #chain = GENESIS;
+  #count = 0;
+  #position = 0;
+  #problem: VerifyFinding | undefined;
+
+  /** Checks the next event; returns false once a problem was found. */
+  check(event: EventRow): boolean {
+    if (this.#problem) return false;
+    const at = { position: event.position, streamId: event.stream_id, version: event.version };
+    const stream = this.#streams.get(event.stream_id) ?? { version: 0, hash: GENESIS };
+    if (event.position <= this.#position) {
+      return this.#fail({ ...at, problem: 'reordered', detail: `position ${event.position} after ${this.#position}` });
+    }
+    if (event.version !== stream.version + 1) {
+      return this.#fail(
+        event.version <= stream.version
+          ? { ...at, problem: 'reordered', detail: `version ${event.version} after version ${stream.version}` }
+          : { ...at, problem: 'missing', detail: `versions ${stream.version + 1}..${event.version - 1} are missing` },
+      );
+    }
+    const contentOk = eventHash(stream.hash, event) === event.hash;
+    const chain = chainHash(this.#chain, event.hash);
+    const linkOk = chain === event.chain_hash;
+    if (!contentOk) {
+      return this.#fail(
+        linkOk
+          ? { ...at, problem: 'modified', detail: 'content does not match its hash' }
+          : { ...at, problem: 'inserted', detail: 'neither content nor store-wide link match: the row does not belong here' },
+      );
+    }
+    if (!linkOk) {
+      return this.#fail({ ...at, problem: 'chain_broken', detail: 'store-wide chain breaks before this event: one was removed, or this one re-hashed' });
+    }
+    this.#streams.set(event.stream_id, { version: event.version, hash: event.hash });
+    this.#chain = chain;
+    this.#position = event.position;
+    this.#count++;
+    return true;
+  }
+
+  /** Reclassifies a 'missing' finding once the skipped version turns up later in the store. */
+  sawLater(event: EventRow): boolean {
+    const problem = this.#problem;
+    if (problem?.problem !== 'missing' || event.stream_id !== problem.streamId) return false;
+    const expected = (this.#streams.get(problem.streamId)?.version ?? 0) + 1;
+    if (event.version !== expected) return false;
+    this.#problem = { ...problem, problem: 'reordered', detail: `version ${expected} appears later, at position ${event.position}` };
+    return true;
+  }
+
+  get problem(): VerifyFinding | undefined {
+    return this.#problem;
+  }
+
+  report(): VerifyReport {
+    return {
+      ok: !this.#problem,
+      eventsChecked: this.#count,
+      streamsChecked: this.#streams.size,
+      ...(this.#problem && { firstProblem: this.#problem }),
+      head: { position: this.#position, chainHash: this.#chain },
+    };
+  }
+
+  #fail(finding: VerifyFinding): false {
+    this.#problem = finding;
+    return false;
+  }
+}
+
+/** Verifies a whole store, page by page, in global order. */
+export async function verifyStore(
+  store: { readAllRows(options: { after: number; limit: number }): Promise<EventRow[]> },
+  options: { pageSize?: number; onProgress?: (checked: number) => void } = {},
+): Promise<VerifyReport> {
+  const verifier = new ChainVerifier();
+  const limit = options.pageSize ?? 5000;
+  for (let after = 0; ; ) {
+    const rows = await store.readAllRows({ after, limit });
+    for (const row of rows) {
+      if (!verifier.problem) verifier.check(row);
+      // After a gap, read on only to learn whether the skipped version comes later (reordered).
+      else if (verifier.problem.problem !== 'missing' || verifier.sawLater(row)) return verifier.report();
+    }
+    if (!verifier.problem) options.onProgress?.(verifier.report().eventsChecked);
+    const last = rows.at(-1);
+    if (!last || rows.length < limit) return verifier.report();
+    after = last.position;
+  }
+}

@@ -18,6 +18,8 @@ export const metricNames = {
   appendDuration: 'aethyr_store_append_duration_seconds',
   readDuration: 'aethyr_store_read_duration_seconds',
   appendBatchSize: 'aethyr_store_append_batch_size',
+  storeRetries: 'aethyr_store_retries_total',
+  storeFallbackActive: 'aethyr_store_fallback_active',
 } as const;
 
 const latencyBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
@@ -47,6 +49,8 @@ export function createMetrics(registry: Registry = new Registry()) {
     snapshotsLoaded: counter(metricNames.snapshotsLoaded, 'Snapshots loaded'),
     appendDuration: histogram(metricNames.appendDuration, 'Duration of one append batch (one transaction)'),
     readDuration: histogram(metricNames.readDuration, 'Duration of one read'),
+    storeRetries: counter(metricNames.storeRetries, 'Store calls retried after a transient failure or a lost race'),
+    storeFallbackActive: gauge(metricNames.storeFallbackActive, '1 when the configured store was unreachable and SQLite serves instead'),
     appendBatchSize: histogram(metricNames.appendBatchSize, 'Appends group-committed per transaction', [], [1, 2, 5, 10, 50, 100, 500, 1000, 5000]),
   };
 }

@@ -1,0 +1,413 @@
+import type { AggregateKind } from '../../domain/state.ts';
+import { ClosedError, describe, isRuntimeError, StoreUnavailableError, ValidationError } from '../../errors.ts';
+import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
+import { assertExpectedVersion } from '../expectedVersion.ts';
+import { GENESIS, linkRows } from '../integrity.ts';
+import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  NewEvent,
+  ReadAllOptions,
+  ReadStreamOptions,
+  Snapshot,
+  StoredEvent,
+  StoreStats,
+} from '../types.ts';
+import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
+import { ImmudbCallError, ImmudbClient, type ImmudbConnectionOptions, type SqlParam, type SqlValue } from './ImmudbClient.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
+import { createSchema, EVENT_COLUMNS } from './schema.ts';
+
+export interface ImmudbEventStoreOptions extends ImmudbConnectionOptions {
+  readonly retry?: RetryOptions;
+  readonly upcasters?: UpcasterRegistry;
+  readonly metrics?: Metrics;
+}
+
+/**
+ * Events per ImmuDB transaction. Each event row writes its primary key and two unique index
+ * entries, plus a streams row; the server's default cap is 1,024 entries per transaction.
+ */
+export const MAX_EVENTS_PER_TRANSACTION = 150;
+/** Rows asked for per query; the server caps one query's result. */
+const PAGE = 1000;
+/** How often a batch is re-planned after another writer won a race, before giving up. */
+const CONFLICT_ROUNDS = 50;
+
+interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options: AppendOptions | undefined;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const COLUMNS = EVENT_COLUMNS.join(', ');
+
+/**
+ * The tamper-evident event store: ImmuDB over its SQL interface. Appends are group-committed: what
+ * arrives while a transaction is in flight goes into the next one. Transient failures are retried with
+ * backoff; an append retried after a lost reply is recognised by its event ids and not written twice.
+ */
+export class ImmudbEventStore implements EventStore {
+  readonly #client: ImmudbClient;
+  readonly #options: ImmudbEventStoreOptions;
+  readonly #upcasters: UpcasterRegistry;
+  readonly #metrics: Metrics;
+  #pending: PendingAppend[] = [];
+  #flushing: Promise<void> | undefined;
+  #closed = false;
+
+  private constructor(client: ImmudbClient, options: ImmudbEventStoreOptions) {
+    this.#client = client;
+    this.#options = options;
+    this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#metrics = options.metrics ?? createMetrics();
+  }
+
+  /** Connects (creating the database and tables if missing), retrying while the server is unavailable. */
+  static async open(options: ImmudbEventStoreOptions): Promise<ImmudbEventStore> {
+    const metrics = options.metrics ?? createMetrics();
+    const client = await withRetry('connect', () => connectOrThrowTransient(options), options.retry, () => metrics.storeRetries.inc());
+    try {
+      await withRetry('create schema', () => createSchema(client), options.retry);
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+    return new ImmudbEventStore(client, { ...options, metrics });
+  }
+
+  /** The client, for server state checkpoints. */
+  get client(): ImmudbClient {
+    return this.#client;
+  }
+
+  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    if (this.#closed) return Promise.reject(new ClosedError('event store'));
+    if (events.length > MAX_EVENTS_PER_TRANSACTION) {
+      return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${events.length}`));
+    }
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ streamId, events, options, resolve, reject });
+      this.#flushing ??= this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    await Promise.resolve(); // let appends issued in the same tick join the first batch
+    while (this.#pending.length > 0) {
+      let count = 0;
+      let take = 0;
+      while (take < this.#pending.length && count + (this.#pending[take] as PendingAppend).events.length <= MAX_EVENTS_PER_TRANSACTION) {
+        count += (this.#pending[take] as PendingAppend).events.length;
+        take++;
+      }
+      await this.#commit(this.#pending.splice(0, take));
+    }
+    this.#flushing = undefined;
+  }
+
+  async #commit(batch: PendingAppend[]): Promise<void> {
+    let remaining = batch;
+    const end = this.#metrics.appendDuration.startTimer();
+    try {
+      await withRetry(
+        'append',
+        async (attempt) => {
+          if (attempt > 1) remaining = await this.#settleCommitted(remaining);
+          for (let round = 1; remaining.length > 0; round++) {
+            const plan = await this.#plan(remaining);
+            remaining = plan.accepted.map((a) => a.pending);
+            if (remaining.length === 0) return;
+            try {
+              if (plan.sql) await this.#client.exec(plan.sql, plan.params);
+            } catch (error) {
+              // Another writer committed first (same stream version or same position): plan again on fresh heads.
+              if (error instanceof ImmudbCallError && error.conflict && round < CONFLICT_ROUNDS) {
+                this.#metrics.storeRetries.inc();
+                continue;
+              }
+              throw error;
+            }
+            let stored = 0;
+            for (const { pending, result } of plan.accepted) {
+              stored += result.events.length;
+              pending.resolve(result);
+            }
+            this.#metrics.eventsStored.inc(stored);
+            this.#metrics.appendBatchSize.observe(plan.accepted.length);
+            remaining = [];
+          }
+        },
+        this.#options.retry,
+        () => this.#metrics.storeRetries.inc(),
+      );
+    } catch (error) {
+      this.#metrics.storeFailures.inc();
+      const failure = isRuntimeError(error) ? error : new StoreUnavailableError(`append failed, nothing was acknowledged: ${describe(error)}`, error);
+      for (const pending of remaining) pending.reject(failure);
+    } finally {
+      end();
+    }
+  }
+
+  /** Decides each append against the stream heads now in the store, and builds one transaction. */
+  async #plan(batch: PendingAppend[]) {
+    const ids = [...new Set(batch.map((p) => p.streamId))];
+    const heads = new Map<string, { version: number; hash: string }>();
+    for (let i = 0; i < ids.length; i += PAGE) {
+      const chunk = ids.slice(i, i + PAGE);
+      const rows = await this.#client.query(`SELECT stream_id, version, hash FROM streams WHERE stream_id IN (${chunk.map((_, j) => `@s${j}`).join(', ')})`, Object.fromEntries(chunk.map((id, j) => [`s${j}`, id])));
+      for (const [id, version, hash] of rows) heads.set(id as string, { version: version as number, hash: hash as string });
+    }
+    const [last] = await this.#client.query('SELECT position, chain_hash FROM events ORDER BY position DESC LIMIT 1');
+    let position = (last?.[0] as number | undefined) ?? 0;
+    let chain = (last?.[1] as string | undefined) ?? GENESIS;
+
+    const accepted: { pending: PendingAppend; result: AppendResult }[] = [];
+    const rows: EventRow[] = [];
+    for (const pending of batch) {
+      const head = heads.get(pending.streamId) ?? { version: 0, hash: GENESIS };
+      try {
+        assertExpectedVersion(pending.streamId, head.version, pending.options?.expectedVersion);
+      } catch (error) {
+        pending.reject(error);
+        continue;
+      }
+      const unlinked = pending.events.map((e, i) => serializeEvent(e, pending.streamId, head.version + i + 1));
+      const linked = linkRows(unlinked, { streamHash: head.hash, chainHash: chain });
+      const events = linked.rows.map((row, i): StoredEvent => {
+        const stored = { ...row, position: ++position };
+        rows.push(stored);
+        return { ...(pending.events[i] as NewEvent), streamId: pending.streamId, version: row.version, position: stored.position, hash: row.hash, chainHash: row.chain_hash };
+      });
+      chain = linked.chainHash;
+      const version = head.version + events.length;
+      heads.set(pending.streamId, { version, hash: linked.streamHash });
+      accepted.push({ pending, result: { streamId: pending.streamId, nextExpectedVersion: version, events } });
+    }
+    const touched = new Map(accepted.filter((a) => a.result.events.length > 0).map((a) => [a.pending.streamId, heads.get(a.pending.streamId)!]));
+    return { accepted, ...this.#insertSql(rows, touched) };
+  }
+
+  /** One transaction inserting event rows and upserting their streams' heads. */
+  #insertSql(rows: readonly EventRow[], streams: ReadonlyMap<string, { version: number; hash: string }>) {
+    if (rows.length === 0) return { sql: '', params: {} };
+    const params: Record<string, SqlParam> = {};
+    const values = rows.map((row, i) =>
+      `(${EVENT_COLUMNS.map((column) => {
+        params[`e${i}_${column}`] = row[column];
+        return `@e${i}_${column}`;
+      }).join(', ')})`,
+    );
+    const heads = [...streams].map(([id, head], i) => {
+      Object.assign(params, { [`h${i}_id`]: id, [`h${i}_v`]: head.version, [`h${i}_h`]: head.hash });
+      return `(@h${i}_id, @h${i}_v, @h${i}_h)`;
+    });
+    const sql = `BEGIN TRANSACTION;
+      INSERT INTO events (${COLUMNS}) VALUES ${values.join(', ')};
+      UPSERT INTO streams (stream_id, version, hash) VALUES ${heads.join(', ')};
+      COMMIT;`;
+    return { sql, params };
+  }
+
+  /** After a lost reply: appends whose first event is in the store were committed; answer them from it. */
+  async #settleCommitted(batch: PendingAppend[]): Promise<PendingAppend[]> {
+    const open: PendingAppend[] = [];
+    for (const pending of batch) {
+      const first = pending.events[0];
+      const found = first && (await this.#client.query('SELECT version FROM events WHERE event_id = @id', { id: first.eventId }))[0];
+      if (!found) {
+        open.push(pending);
+        continue;
+      }
+      const from = found[0] as number;
+      const events = await this.readStream(pending.streamId, { fromVersion: from, toVersion: from + pending.events.length - 1 });
+      pending.resolve({ streamId: pending.streamId, nextExpectedVersion: from + events.length - 1, events });
+    }
+    return open;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const to = options.toVersion ?? Number.MAX_SAFE_INTEGER;
+    const rows: EventRow[] = [];
+    for (let from = options.fromVersion ?? 1; from <= to; ) {
+      const page = await this.#rows(
+        `SELECT ${COLUMNS} FROM events WHERE stream_id = @s AND version >= @from AND version <= @to ORDER BY version LIMIT ${PAGE}`,
+        { s: streamId, from, to },
+      );
+      rows.push(...page);
+      if (page.length < PAGE) break;
+      from = (page.at(-1) as EventRow).version + 1;
+    }
+    return this.#deserialize(rows);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
+    return this.#deserialize(await this.readAllRows(options));
+  }
+
+  async readAllRows(options: ReadAllOptions = {}): Promise<EventRow[]> {
+    const limit = options.limit ?? 1000;
+    const rows: EventRow[] = [];
+    for (let after = options.after ?? 0; rows.length < limit; ) {
+      const want = Math.min(PAGE, limit - rows.length);
+      const page = await this.#rows(`SELECT ${COLUMNS} FROM events WHERE position > @after ORDER BY position LIMIT ${want}`, { after });
+      rows.push(...page);
+      if (page.length < want) break;
+      after = (page.at(-1) as EventRow).position;
+    }
+    return rows;
+  }
+
+  async #rows(sql: string, params: Record<string, SqlParam>): Promise<EventRow[]> {
+    this.#assertOpen();
+    const end = this.#metrics.readDuration.startTimer();
+    try {
+      const rows = await withRetry('read', () => this.#client.query(sql, params), this.#options.retry, () => this.#metrics.storeRetries.inc());
+      return rows.map(toEventRow);
+    } catch (error) {
+      this.#metrics.loadFailures.inc();
+      throw error;
+    } finally {
+      end();
+    }
+  }
+
+  #deserialize(rows: readonly EventRow[]): StoredEvent[] {
+    try {
+      const events = rows.map((row) => deserializeEvent(row, this.#upcasters));
+      this.#metrics.eventsLoaded.inc(events.length);
+      return events;
+    } catch (error) {
+      this.#metrics.loadFailures.inc();
+      throw error;
+    }
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    const [row] = await this.#query('SELECT version FROM streams WHERE stream_id = @s', { s: streamId });
+    return (row?.[0] as number | undefined) ?? 0;
+  }
+
+  async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    const [existing] = await this.#query('SELECT version FROM snapshots WHERE stream_id = @s', { s: snapshot.streamId });
+    if (existing && (existing[0] as number) > snapshot.version) return;
+    await this.#exec(
+      'UPSERT INTO snapshots (stream_id, version, kind, machine_version, state, created_at) VALUES (@s, @v, @k, @m, @state, @at)',
+      { s: snapshot.streamId, v: snapshot.version, k: snapshot.kind, m: snapshot.machineVersion, state: JSON.stringify(snapshot.state), at: snapshot.createdAt },
+    );
+    this.#metrics.snapshotsStored.inc();
+  }
+
+  async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
+    const [row] = await this.#query('SELECT stream_id, version, kind, machine_version, state, created_at FROM snapshots WHERE stream_id = @s', { s: streamId });
+    if (!row) return undefined;
+    this.#metrics.snapshotsLoaded.inc();
+    return {
+      streamId: row[0] as string,
+      version: row[1] as number,
+      kind: row[2] as AggregateKind,
+      machineVersion: row[3] as number,
+      state: JSON.parse(row[4] as string) as unknown,
+      createdAt: row[5] as string,
+    };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const count = async (table: string) => ((await this.#query(`SELECT COUNT(*) FROM ${table}`))[0]?.[0] as number | undefined) ?? 0;
+    return { eventCount: await count('events'), aggregateCount: await count('streams'), snapshotCount: await count('snapshots') };
+  }
+
+  async importRows(rows: readonly EventRow[]): Promise<number> {
+    this.#assertOpen();
+    let written = 0;
+    for (let i = 0; i < rows.length; i += MAX_EVENTS_PER_TRANSACTION) {
+      const chunk = rows.slice(i, i + MAX_EVENTS_PER_TRANSACTION);
+      written += await withRetry('import', () => this.#importChunk(chunk), this.#options.retry, () => this.#metrics.storeRetries.inc());
+    }
+    this.#metrics.eventsStored.inc(written);
+    return written;
+  }
+
+  async #importChunk(chunk: readonly EventRow[]): Promise<number> {
+    const ids = chunk.map((r) => r.event_id);
+    const known = new Set(
+      (await this.#client.query(`SELECT event_id FROM events WHERE event_id IN (${ids.map((_, j) => `@i${j}`).join(', ')})`, Object.fromEntries(ids.map((id, j) => [`i${j}`, id])))).map((r) => r[0]),
+    );
+    const fresh = chunk.filter((r) => !known.has(r.event_id));
+    if (fresh.length === 0) return 0;
+    const [last] = await this.#client.query('SELECT position FROM events ORDER BY position DESC LIMIT 1');
+    let position = (last?.[0] as number | undefined) ?? 0;
+    const renumbered = fresh.map((row) => ({ ...row, position: ++position }));
+    const heads = new Map<string, { version: number; hash: string }>();
+    for (const row of renumbered) heads.set(row.stream_id, { version: row.version, hash: row.hash });
+    const { sql, params } = this.#insertSql(renumbered, heads);
+    await this.#client.exec(sql, params);
+    return fresh.length;
+  }
+
+  /** Test-only: deletes every row (ImmuDB keeps them in its history, as it must). */
+  async reset(): Promise<void> {
+    for (const [table, key] of [['events', 'position'], ['streams', 'stream_id'], ['snapshots', 'stream_id']] as const) {
+      for (;;) {
+        const keys = (await this.#query(`SELECT ${key} FROM ${table} LIMIT 300`)).map((r) => r[0] as SqlParam);
+        if (keys.length === 0) break;
+        await this.#exec(`DELETE FROM ${table} WHERE ${key} IN (${keys.map((_, i) => `@k${i}`).join(', ')})`, Object.fromEntries(keys.map((k, i) => [`k${i}`, k])));
+      }
+    }
+  }
+
+  /** Commits what is pending, then closes the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.#flushing;
+    this.#closed = true;
+    this.#client.close();
+  }
+
+  #query(sql: string, params: Record<string, SqlParam> = {}): Promise<SqlValue[][]> {
+    this.#assertOpen();
+    return withRetry('query', () => this.#client.query(sql, params), this.#options.retry, () => this.#metrics.storeRetries.inc());
+  }
+
+  #exec(sql: string, params: Record<string, SqlParam> = {}): Promise<void> {
+    this.#assertOpen();
+    return withRetry('exec', () => this.#client.exec(sql, params), this.#options.retry, () => this.#metrics.storeRetries.inc());
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ClosedError('event store');
+  }
+}
+
+/** Login failures that look like "server not up yet" are retried; wrong credentials are not. */
+async function connectOrThrowTransient(options: ImmudbConnectionOptions): Promise<ImmudbClient> {
+  try {
+    return await ImmudbClient.connect(options);
+  } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (cause instanceof ImmudbCallError && cause.transient) throw cause;
+    throw error;
+  }
+}
+
+function toEventRow(values: SqlValue[]): EventRow {
+  const [position, event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash] = values;
+  return {
+    position: position as number,
+    event_id: event_id as string,
+    stream_id: stream_id as string,
+    version: version as number,
+    type: type as string,
+    schema_version: schema_version as number,
+    data: data as string,
+    metadata: metadata as string,
+    occurred_at: occurred_at as string,
+    hash: hash as string,
+    chain_hash: chain_hash as string,
+  };
+}

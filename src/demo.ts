@@ -1,5 +1,6 @@
 import type { Command } from './domain/commands.ts';
 import { hashPassword } from './domain/password.ts';
+import { redactSecrets } from './domain/redact.ts';
 import type { Runtime } from './runtime/runtime.ts';
 
 /**
@@ -47,7 +48,7 @@ export async function runDemo(runtime: Runtime, print: (line: string) => void): 
   print(`Ann is in ${state?.containerId}, holds [${state?.inventory.join(', ')}], wears ${JSON.stringify(state?.equipment)}.`);
   print('History of ann:');
   for (const event of await runtime.history('ann')) {
-    print(`  v${event.version} #${event.position} ${event.occurredAt} ${event.type} ${JSON.stringify(event.data).replace(/"passwordHash":"[^"]*"/, '"passwordHash":"<hash>"')}`);
+    print(`  v${event.version} #${event.position} ${event.occurredAt} ${event.type} ${JSON.stringify(redactSecrets(event.data))}`);
   }
   const before = await runtime.stateAt('ann', { version: 3 });
   print(`Ann at version 3 was in ${before?.containerId}.`);

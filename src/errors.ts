@@ -120,8 +120,19 @@ function hasCode(e: unknown, code: ErrorCode): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
 
+const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
+  'VALIDATION',
+  'REJECTED',
+  'CONCURRENCY',
+  'NOT_FOUND',
+  'ACTOR_FAILED',
+  'STORE_UNAVAILABLE',
+  'CONFIG',
+  'CLOSED',
+]);
+
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
-  e instanceof RuntimeError || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string');
+  e instanceof RuntimeError || (e instanceof Error && CODES.has((e as { code?: unknown }).code));
 export const isValidationError = (e: unknown): e is ValidationError => hasCode(e, 'VALIDATION');
 export const isCommandRejectedError = (e: unknown): e is CommandRejectedError => hasCode(e, 'REJECTED');
 export const isConcurrencyError = (e: unknown): e is ConcurrencyError => hasCode(e, 'CONCURRENCY');

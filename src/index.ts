@@ -1,6 +1,6 @@
 /** Aethyr runtime: an event-sourced world where every GameObject, Player and Room is a live XState actor. */
 export * as machines from '../machines/index.ts';
-export { loadConfig, parseConfig, type ConfigFile, type RuntimeConfig } from './config/index.ts';
+export { loadConfig, parseConfig, type ConfigFile, type ImmudbStoreConfig, type RuntimeConfig } from './config/index.ts';
 export {
   commandSchemas,
   commandTypes,
@@ -67,7 +67,28 @@ export {
   type StoreStats,
   type Upcaster,
 } from './eventStore/index.ts';
+export {
+  ChainVerifier,
+  copyStore,
+  exportStore,
+  ImmudbClient,
+  ImmudbEventStore,
+  importStore,
+  recordCheckpoint,
+  verifyCheckpoints,
+  verifyExportFile,
+  verifyStore,
+  type CopyReport,
+  type EventRow,
+  type ImmudbEventStoreOptions,
+  type IntegrityProblem,
+  type ServerCheckpoint,
+  type VerifyFinding,
+  type VerifyReport,
+} from './eventStore/index.ts';
 export { createMetrics, metricNames, type Metrics } from './metrics/index.ts';
+export { redactSecrets } from './domain/redact.ts';
+export { openRuntime, openStore, type OpenedStore } from './runtime/openRuntime.ts';
 export {
   createRuntime,
   silentLogger,

@@ -11,13 +11,32 @@ const port = z.number().int().min(0).max(65535);
 export const configFileSchema = z.strictObject({
   store: z
     .strictObject({
-      kind: z.enum(['sqlite']).default('sqlite'),
+      kind: z.enum(['sqlite', 'immudb']).default('sqlite'),
       sqlite: z
         .strictObject({
           path: z.string().min(1).default('data/world.db'),
           durability: z.enum(['full', 'normal', 'off']).default('full'),
           group_commit_window_ms: nonNegativeInt.default(0),
           busy_timeout_ms: nonNegativeInt.default(5000),
+        })
+        .prefault({}),
+      immudb: z
+        .strictObject({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: port.default(3322),
+          user: z.string().min(1).default('immudb'),
+          password: z.string().min(1).default('immudb'),
+          database: z.string().regex(/^[a-z0-9]+$/, 'must be lowercase letters and digits').max(64).default('aethyr'),
+          timeout_ms: positiveInt.default(10_000),
+          on_unavailable: z.enum(['fail', 'fallback']).default('fail'),
+          checkpoint_file: z.string().min(1).default('data/immudb-checkpoints.jsonl'),
+          retry: z
+            .strictObject({
+              attempts: positiveInt.default(5),
+              base_delay_ms: nonNegativeInt.default(50),
+              max_delay_ms: nonNegativeInt.default(2000),
+            })
+            .prefault({}),
         })
         .prefault({}),
     })
@@ -48,6 +67,11 @@ export const envOverrides: Readonly<Record<string, { path: readonly string[]; ty
   AETHYR_SNAPSHOT_THRESHOLD: { path: ['event_sourcing', 'snapshot_threshold'], type: 'int' },
   AETHYR_SERVER_PORT: { path: ['server', 'port'], type: 'int' },
   AETHYR_METRICS_PORT: { path: ['metrics', 'port'], type: 'int' },
+  IMMUDB_HOST: { path: ['store', 'immudb', 'host'], type: 'string' },
+  IMMUDB_PORT: { path: ['store', 'immudb', 'port'], type: 'int' },
+  IMMUDB_USER: { path: ['store', 'immudb', 'user'], type: 'string' },
+  IMMUDB_PASSWORD: { path: ['store', 'immudb', 'password'], type: 'string' },
+  IMMUDB_DATABASE: { path: ['store', 'immudb', 'database'], type: 'string' },
 };
 
 /**

@@ -1,2 +1,2 @@
 export { configFileSchema, envOverrides, loadConfigFile, parseConfig, type ConfigFile } from './config.ts';
-export { loadConfig, toRuntimeConfig, type RuntimeConfig } from './loadConfig.ts';
+export { loadConfig, toRuntimeConfig, type ImmudbStoreConfig, type RuntimeConfig } from './loadConfig.ts';

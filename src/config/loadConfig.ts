@@ -1,25 +1,55 @@
+import type { ImmudbEventStoreOptions } from '../eventStore/immudb/ImmudbEventStore.ts';
 import type { RuntimeOptions, SqliteStoreOptions } from '../runtime/runtime.ts';
 import { loadConfigFile, type ConfigFile } from './config.ts';
 
+/** The ImmuDB store's settings as configured. */
+export interface ImmudbStoreConfig extends Omit<ImmudbEventStoreOptions, 'metrics' | 'upcasters'> {
+  readonly kind: 'immudb';
+  /** What to do when the server is unreachable at start: fail fast, or run on SQLite and say so. */
+  readonly onUnavailable: 'fail' | 'fallback';
+  /** Where the server-state checkpoints are kept, outside the server. */
+  readonly checkpointFile: string;
+}
+
 /** Runtime options plus the servers' addresses, as read from conf/server.yml and the environment. */
-export interface RuntimeConfig extends RuntimeOptions {
-  readonly store: SqliteStoreOptions;
+export interface RuntimeConfig extends Omit<RuntimeOptions, 'store'> {
+  /** The configured store. */
+  readonly store: SqliteStoreOptions | ImmudbStoreConfig;
+  /** The embedded store: the default, and the fallback when ImmuDB is unreachable. */
+  readonly sqlite: SqliteStoreOptions;
+  /** The ImmuDB settings, also when SQLite is selected (for migrations between the two). */
+  readonly immudb: ImmudbStoreConfig;
   readonly server: { readonly host: string; readonly port: number };
   readonly metricsServer: { readonly host: string; readonly port: number };
 }
 
 /** Turns the validated file into runtime options (camelCase, fully defaulted). */
 export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
-  const { sqlite } = file.store;
+  const { sqlite: s, immudb: i } = file.store;
   const es = file.event_sourcing;
+  const sqlite: SqliteStoreOptions = {
+    kind: 'sqlite',
+    path: s.path,
+    durability: s.durability,
+    groupCommitWindowMs: s.group_commit_window_ms,
+    busyTimeoutMs: s.busy_timeout_ms,
+  };
+  const immudb: ImmudbStoreConfig = {
+    kind: 'immudb',
+    host: i.host,
+    port: i.port,
+    user: i.user,
+    password: i.password,
+    database: i.database,
+    timeoutMs: i.timeout_ms,
+    retry: { attempts: i.retry.attempts, baseDelayMs: i.retry.base_delay_ms, maxDelayMs: i.retry.max_delay_ms },
+    onUnavailable: i.on_unavailable,
+    checkpointFile: i.checkpoint_file,
+  };
   return {
-    store: {
-      kind: 'sqlite',
-      path: sqlite.path,
-      durability: sqlite.durability,
-      groupCommitWindowMs: sqlite.group_commit_window_ms,
-      busyTimeoutMs: sqlite.busy_timeout_ms,
-    },
+    store: file.store.kind === 'immudb' ? immudb : sqlite,
+    sqlite,
+    immudb,
     snapshotThreshold: es.snapshot_threshold,
     idleTimeoutMs: es.idle_timeout_ms,
     maxLiveActors: es.max_live_actors,

@@ -86,6 +86,8 @@ export interface EventStore {
   streamVersion(streamId: string): Promise<number>;
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
+  /** Every saved snapshot (for migration and backups). */
+  readSnapshots(): Promise<Snapshot[]>;
   stats(): Promise<StoreStats>;
   /**
    * Writes rows copied from another store (migration, backup import) with their ids, versions,

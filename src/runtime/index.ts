@@ -9,3 +9,4 @@ export {
   type RuntimeStats,
   type SqliteStoreOptions,
 } from './runtime.ts';
+export { openRuntime, openStore, type OpenedStore } from './openRuntime.ts';

@@ -7,7 +7,7 @@ import type { AggregateState } from '../domain/state.ts';
 import { ClosedError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
 import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
-import { createMetrics } from '../metrics/metrics.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { CommandResult } from './actorHost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
@@ -23,8 +23,9 @@ export interface SqliteStoreOptions {
 }
 
 export interface RuntimeOptions {
-  /** Store settings, or an EventStore you own (the runtime will not close it). */
+  /** Store settings, or an open EventStore (closed by the runtime only if `closeStore` is true). */
   readonly store: SqliteStoreOptions | EventStore;
+  readonly closeStore?: boolean;
   /** Snapshot an aggregate every this many events (default 100). */
   readonly snapshotThreshold?: number;
   /** Passivate actors idle this long, in ms (default 5 minutes). */
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   readonly logger?: Logger;
   /** The prom-client registry to register metrics on (default: a fresh one, see Runtime.metrics). */
   readonly registry?: Registry;
+  /** Metrics already created (shared with a store opened beforehand); overrides `registry`. */
+  readonly metrics?: Metrics;
 }
 
 /** A handle to one aggregate's actor. */
@@ -79,11 +82,10 @@ const isEventStore = (store: RuntimeOptions['store']): store is EventStore => 'a
 
 /** Starts a runtime over the configured store. */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const registry = options.registry;
-  const metrics = createMetrics(registry);
+  const metrics = options.metrics ?? createMetrics(options.registry);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
-  const ownsStore = !isEventStore(options.store);
+  const ownsStore = options.closeStore ?? !isEventStore(options.store);
   const store = isEventStore(options.store)
     ? options.store
     : new SqliteEventStore({

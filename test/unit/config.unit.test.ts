@@ -39,8 +39,8 @@ describe('config', () => {
       AETHYR_DURABILITY: 'normal',
     });
     expect(config.snapshotThreshold).toBe(7);
-    expect(config.store.path).toBe('/tmp/x.db');
-    expect(config.store.durability).toBe('normal');
+    expect(config.sqlite.path).toBe('/tmp/x.db');
+    expect(config.sqlite.durability).toBe('normal');
     expect(config.server.port).toBe(4100);
     expect(loadConfig(write(''), { AETHYR_SNAPSHOT_THRESHOLD: '9' }).snapshotThreshold).toBe(9);
   });

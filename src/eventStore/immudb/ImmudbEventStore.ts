@@ -45,6 +45,7 @@ interface PendingAppend {
 }
 
 const COLUMNS = EVENT_COLUMNS.join(', ');
+const SNAPSHOT_COLUMNS = 'stream_id, version, kind, machine_version, state, created_at';
 
 /**
  * The tamper-evident event store: ImmuDB over its SQL interface. Appends are group-committed: what
@@ -70,7 +71,8 @@ export class ImmudbEventStore implements EventStore {
   /** Connects (creating the database and tables if missing), retrying while the server is unavailable. */
   static async open(options: ImmudbEventStoreOptions): Promise<ImmudbEventStore> {
     const metrics = options.metrics ?? createMetrics();
-    const client = await withRetry('connect', () => connectOrThrowTransient(options), options.retry, () => metrics.storeRetries.inc());
+    const where = `connect to ImmuDB at ${options.host}:${options.port} (database ${options.database})`;
+    const client = await withRetry(where, () => connectOrThrowTransient(options), options.retry, () => metrics.storeRetries.inc());
     try {
       await withRetry('create schema', () => createSchema(client), options.retry);
     } catch (error) {
@@ -304,17 +306,20 @@ export class ImmudbEventStore implements EventStore {
   }
 
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
-    const [row] = await this.#query('SELECT stream_id, version, kind, machine_version, state, created_at FROM snapshots WHERE stream_id = @s', { s: streamId });
+    const [row] = await this.#query(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE stream_id = @s`, { s: streamId });
     if (!row) return undefined;
     this.#metrics.snapshotsLoaded.inc();
-    return {
-      streamId: row[0] as string,
-      version: row[1] as number,
-      kind: row[2] as AggregateKind,
-      machineVersion: row[3] as number,
-      state: JSON.parse(row[4] as string) as unknown,
-      createdAt: row[5] as string,
-    };
+    return toSnapshot(row);
+  }
+
+  async readSnapshots(): Promise<Snapshot[]> {
+    const snapshots: Snapshot[] = [];
+    for (let after = ''; ; ) {
+      const page = await this.#query(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE stream_id > @after ORDER BY stream_id LIMIT ${PAGE}`, { after });
+      snapshots.push(...page.map(toSnapshot));
+      if (page.length < PAGE) return snapshots;
+      after = (snapshots.at(-1) as Snapshot).streamId;
+    }
   }
 
   async stats(): Promise<StoreStats> {
@@ -409,5 +414,16 @@ function toEventRow(values: SqlValue[]): EventRow {
     occurred_at: occurred_at as string,
     hash: hash as string,
     chain_hash: chain_hash as string,
+  };
+}
+
+function toSnapshot(row: SqlValue[]): Snapshot {
+  return {
+    streamId: row[0] as string,
+    version: row[1] as number,
+    kind: row[2] as AggregateKind,
+    machineVersion: row[3] as number,
+    state: JSON.parse(row[4] as string) as unknown,
+    createdAt: row[5] as string,
   };
 }

@@ -30,7 +30,7 @@ export async function withRetry<T>(
     } catch (error) {
       if (!(error instanceof ImmudbCallError && error.transient)) throw error;
       if (attempt >= attempts) {
-        throw new StoreUnavailableError(`${what}: ImmuDB unavailable after ${attempts} attempts: ${error.message}`, error);
+        throw new StoreUnavailableError(`${what}: unavailable after ${attempts} attempts: ${error.message}`, error);
       }
       onRetry();
       const delay = Math.random() * Math.min(cap, base * 2 ** (attempt - 1));

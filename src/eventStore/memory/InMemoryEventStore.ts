@@ -103,6 +103,11 @@ export class InMemoryEventStore implements EventStore {
     return snapshot && structuredClone(snapshot);
   }
 
+  async readSnapshots(): Promise<Snapshot[]> {
+    this.#assertOpen();
+    return [...this.#snapshots.values()].map((s) => structuredClone(s));
+  }
+
   async stats(): Promise<StoreStats> {
     this.#assertOpen();
     return { eventCount: this.#rows.length, aggregateCount: this.#streams.size, snapshotCount: this.#snapshots.size };

@@ -120,6 +120,7 @@ export class SqliteEventStore implements EventStore {
          WHERE excluded.version >= snapshots.version`,
       ),
       loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE stream_id = ?'),
+      allSnapshots: db.prepare<[], SnapshotRow>('SELECT * FROM snapshots ORDER BY stream_id'),
       stats: db.prepare<[], StoreStats>(
         `SELECT (SELECT count(*) FROM events) AS eventCount, (SELECT count(*) FROM streams) AS aggregateCount,
                 (SELECT count(*) FROM snapshots) AS snapshotCount`,
@@ -268,14 +269,12 @@ export class SqliteEventStore implements EventStore {
     const row = this.#stmt.loadSnapshot.get(streamId);
     if (!row) return undefined;
     this.#metrics.snapshotsLoaded.inc();
-    return {
-      streamId: row.stream_id,
-      version: row.version,
-      kind: row.kind,
-      machineVersion: row.machine_version,
-      state: JSON.parse(row.state) as unknown,
-      createdAt: row.created_at,
-    };
+    return toSnapshot(row);
+  }
+
+  async readSnapshots(): Promise<Snapshot[]> {
+    this.#assertOpen();
+    return this.#stmt.allSnapshots.all().map(toSnapshot);
   }
 
   async stats(): Promise<StoreStats> {
@@ -300,4 +299,15 @@ export class SqliteEventStore implements EventStore {
   #assertOpen(): void {
     if (this.#closed) throw new ClosedError('event store');
   }
+}
+
+function toSnapshot(row: SnapshotRow): Snapshot {
+  return {
+    streamId: row.stream_id,
+    version: row.version,
+    kind: row.kind,
+    machineVersion: row.machine_version,
+    state: JSON.parse(row.state) as unknown,
+    createdAt: row.created_at,
+  };
 }

@@ -1,0 +1,85 @@
+import { writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { afterAll, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.ts';
+import { runDemo } from '../../src/demo.ts';
+import { createRuntime, silentLogger } from '../../src/index.ts';
+import { immudbOptions } from '../support/immudb.ts';
+import { tempDirs } from '../support/tempStore.ts';
+
+const temp = tempDirs();
+afterAll(() => temp.cleanup());
+
+/** A config file for a fresh SQLite world (seeded by the demo) and a fresh ImmuDB database. */
+async function setup() {
+  const sqlite = temp.file();
+  const runtime = createRuntime({ store: { kind: 'sqlite', path: sqlite }, logger: silentLogger });
+  await runDemo(runtime, () => {});
+  await runtime.close();
+  const immudb = immudbOptions();
+  const config = temp.file('server.yml');
+  const checkpoints = temp.file('checkpoints.jsonl');
+  const yaml = (kind: string) =>
+    `store:\n  kind: ${kind}\n  sqlite:\n    path: ${sqlite}\n  immudb:\n    port: ${immudb.port}\n    database: ${immudb.database}\n    checkpoint_file: ${checkpoints}\n`;
+  writeFileSync(config, yaml('sqlite'));
+  const immudbConfig = temp.file('immudb.yml');
+  writeFileSync(immudbConfig, yaml('immudb'));
+  return { sqlite, config, immudbConfig };
+}
+
+async function cli(...args: string[]): Promise<{ code: number; text: string }> {
+  const lines: string[] = [];
+  const code = await runCli(args, (line) => lines.push(line));
+  return { code, text: lines.join('\n') };
+}
+
+it('answers stats, history and state as it was, without printing password hashes', async () => {
+  const { config } = await setup();
+  expect(await cli('stats', '--config', config)).toEqual({ code: 0, text: '{"eventCount":16,"aggregateCount":4,"snapshotCount":0}' });
+  const history = await cli('history', 'ann', '--config', config);
+  expect(history.code).toBe(0);
+  expect(history.text).toMatch(/^v1 #\d+ \S+ GameObjectCreated .*by demo$/m);
+  expect(history.text).toContain('"passwordHash":"<redacted>"');
+  expect(history.text).not.toMatch(/scrypt\$/);
+  const before = await cli('state', 'ann', '--at-version', '3', '--config', config);
+  expect(JSON.parse(before.text)).toMatchObject({ containerId: 'town-square', inventory: [] });
+  expect((await cli('state', 'nobody', '--config', config)).code).toBe(1);
+});
+
+it('verify passes, then fails with exit code 1 on a tampered row', async () => {
+  const { config, sqlite } = await setup();
+  expect(await cli('verify', '--config', config)).toMatchObject({ code: 0, text: expect.stringMatching(/^hash chains: OK, 16 events in 4 streams/) });
+  const raw = new Database(sqlite);
+  raw.prepare("UPDATE events SET data = replace(data, 'smithy', 'vault') WHERE stream_id = 'ann' AND version = 4").run();
+  raw.close();
+  const failed = await cli('verify', '--config', config);
+  expect(failed.code).toBe(1);
+  expect(failed.text).toMatch(/hash chains: FAILED: modified event at position \d+ \(ann v4\)/);
+});
+
+it('migrates sqlite → immudb and verifies there with a server checkpoint; export and import round-trip', async () => {
+  const { config, immudbConfig } = await setup();
+  const migrated = await cli('migrate', '--from', 'sqlite', '--to', 'immudb', '--config', config);
+  expect(migrated.text).toContain('copied 16 new events (0 already there)');
+  expect(migrated.text).toContain('both stores hold the same history');
+  expect(migrated.code).toBe(0);
+  const verified = await cli('verify', '--config', immudbConfig);
+  expect(verified.text).toMatch(/checkpoints: 0 checked; recorded server tx \d+ at position 16/);
+  expect((await cli('verify', '--config', immudbConfig)).text).toMatch(/checkpoints: 1 checked/);
+
+  const file = temp.file('backup.jsonl');
+  expect((await cli('export', file, '--config', immudbConfig)).text).toBe(`exported 16 events and 0 snapshots to ${file}`);
+  const fresh = temp.file('fresh.yml');
+  writeFileSync(fresh, `store:\n  sqlite:\n    path: ${temp.file()}\n`);
+  expect((await cli('import', file, '--config', fresh)).text).toBe(`imported 16 new events and 0 snapshots from ${file}`);
+  expect((await cli('stats', '--config', fresh)).text).toContain('"eventCount":16');
+});
+
+it('reports usage errors with exit code 2 and bad config with exit code 1', async () => {
+  expect(await cli('teleport')).toMatchObject({ code: 2, text: expect.stringMatching(/unknown command: teleport\nusage:/) });
+  expect((await cli('migrate', '--from', 'sqlite', '--to', 'sqlite')).code).toBe(2);
+  expect((await cli('history')).code).toBe(2);
+  const bad = temp.file('bad.yml');
+  writeFileSync(bad, 'event_sourcing:\n  snapshot_threshold: -1\n');
+  expect(await cli('stats', '--config', bad)).toMatchObject({ code: 1, text: expect.stringMatching(/CONFIG: event_sourcing\.snapshot_threshold/) });
+});

@@ -2,8 +2,9 @@
 # Builds the ImmuDB server used by the integration tests from the Go module proxy, once.
 # immudb's go.mod carries `replace` lines, so `go install …@version` refuses it; building inside a
 # writable copy of the downloaded module works. The binary is cached in .cache/ (git-ignored).
+# v1.11.1 is the newest release the module proxy serves here (1.11.2, 1.12.x and 1.13.0 answer 403).
 set -euo pipefail
-version="${IMMUDB_VERSION:-v1.10.0}"
+version="${IMMUDB_VERSION:-v1.11.1}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 out="$root/.cache/immudb-$version"
 if [ -x "$out/immudb" ]; then echo "$out/immudb"; exit 0; fi

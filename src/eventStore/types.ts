@@ -56,6 +56,15 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+/** An append waiting for its group commit, inside a store adapter. */
+export interface PendingAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options: AppendOptions | undefined;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
 /** A saved machine snapshot of one aggregate at a version. */
 export interface Snapshot {
   readonly streamId: string;

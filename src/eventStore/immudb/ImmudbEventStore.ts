@@ -6,6 +6,7 @@ import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
+  PendingAppend,
   AppendResult,
   EventStore,
   NewEvent,
@@ -36,13 +37,6 @@ const PAGE = 1000;
 /** How often a batch is re-planned after another writer won a race, before giving up. */
 const CONFLICT_ROUNDS = 50;
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly NewEvent[];
-  readonly options: AppendOptions | undefined;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 const COLUMNS = EVENT_COLUMNS.join(', ');
 const SNAPSHOT_COLUMNS = 'stream_id, version, kind, machine_version, state, created_at';

@@ -9,6 +9,7 @@ import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
+  PendingAppend,
   AppendResult,
   EventStore,
   NewEvent,
@@ -39,13 +40,6 @@ export interface SqliteEventStoreOptions {
   readonly metrics?: Metrics;
 }
 
-interface PendingAppend {
-  readonly streamId: string;
-  readonly events: readonly NewEvent[];
-  readonly options: AppendOptions | undefined;
-  readonly resolve: (result: AppendResult) => void;
-  readonly reject: (error: unknown) => void;
-}
 
 interface SnapshotRow {
   stream_id: string;

@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../domain/events.ts';
 import type { AggregateKind } from '../domain/state.ts';
+import type { AppendListener } from './appendListeners.ts';
 import type { EventRow } from './serialization.ts';
 
 /** Who and what caused an event; supplied by the caller of a command. */
@@ -91,8 +92,14 @@ export interface EventStore {
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /** The global position of the last event, 0 when the store is empty. */
+  headPosition(): Promise<number>;
   /** The stream's current version, 0 when it has no events. */
   streamVersion(streamId: string): Promise<number>;
+  /** Streams in id order, after `after` (exclusive), at most `limit` (default 1000). */
+  listStreams(options?: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
+  /** Calls `listener` after each commit made through this store object; returns an unsubscribe function. */
+  onAppend(listener: AppendListener): () => void;
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   /** Every saved snapshot (for migration and backups). */

@@ -19,6 +19,13 @@ export const metricNames = {
   readDuration: 'aethyr_store_read_duration_seconds',
   appendBatchSize: 'aethyr_store_append_batch_size',
   storeRetries: 'aethyr_store_retries_total',
+  projectionPosition: 'aethyr_projection_position',
+  projectionLag: 'aethyr_projection_lag_events',
+  projectionEvents: 'aethyr_projection_events_applied_total',
+  projectionFailures: 'aethyr_projection_failures_total',
+  reactorFailures: 'aethyr_reactor_failures_total',
+  poolTasks: 'aethyr_pool_tasks_total',
+  poolTaskDuration: 'aethyr_pool_task_duration_seconds',
   storeFallbackActive: 'aethyr_store_fallback_active',
 } as const;
 
@@ -51,6 +58,13 @@ export function createMetrics(registry: Registry = new Registry()) {
     readDuration: histogram(metricNames.readDuration, 'Duration of one read'),
     storeRetries: counter(metricNames.storeRetries, 'Store calls retried after a transient failure or a lost race'),
     storeFallbackActive: gauge(metricNames.storeFallbackActive, '1 when the configured store was unreachable and SQLite serves instead'),
+    projectionPosition: new Gauge({ name: metricNames.projectionPosition, help: 'Last global position a projector or reactor applied', labelNames: ['name'], registers: [registry] }),
+    projectionLag: new Gauge({ name: metricNames.projectionLag, help: 'Events appended but not yet applied by a projector', labelNames: ['name'], registers: [registry] }),
+    projectionEvents: labelled(metricNames.projectionEvents, 'Events applied by projectors and reactors', ['name']),
+    projectionFailures: labelled(metricNames.projectionFailures, 'Projectors stopped at an event that failed', ['name']),
+    reactorFailures: labelled(metricNames.reactorFailures, 'Reactor handler failures (retried later)', ['name']),
+    poolTasks: labelled(metricNames.poolTasks, 'Worker pool tasks, by kind and outcome', ['kind', 'outcome']),
+    poolTaskDuration: histogram(metricNames.poolTaskDuration, 'Worker pool task duration', ['kind'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]),
     appendBatchSize: histogram(metricNames.appendBatchSize, 'Appends group-committed per transaction', [], [1, 2, 5, 10, 50, 100, 500, 1000, 5000]),
   };
 }

@@ -1,6 +1,7 @@
 import type { AggregateKind } from '../../domain/state.ts';
 import { ClosedError, describe, isRuntimeError, StoreUnavailableError, ValidationError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
+import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
@@ -52,6 +53,7 @@ export class ImmudbEventStore implements EventStore {
   readonly #upcasters: UpcasterRegistry;
   readonly #metrics: Metrics;
   #pending: PendingAppend[] = [];
+  readonly #listeners = new AppendListeners();
   #flushing: Promise<void> | undefined;
   #closed = false;
 
@@ -134,6 +136,7 @@ export class ImmudbEventStore implements EventStore {
               pending.resolve(result);
             }
             this.#metrics.eventsStored.inc(stored);
+            if (stored > 0) this.#listeners.notify();
             this.#metrics.appendBatchSize.observe(plan.accepted.length);
             remaining = [];
           }
@@ -284,6 +287,28 @@ export class ImmudbEventStore implements EventStore {
     }
   }
 
+  async headPosition(): Promise<number> {
+    const [row] = await this.#query('SELECT position FROM events ORDER BY position DESC LIMIT 1');
+    return (row?.[0] as number | undefined) ?? 0;
+  }
+
+  onAppend(listener: AppendListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async listStreams(options: { after?: string; limit?: number } = {}): Promise<{ streamId: string; version: number }[]> {
+    const limit = options.limit ?? 1000;
+    const streams: { streamId: string; version: number }[] = [];
+    for (let after = options.after ?? ''; streams.length < limit; ) {
+      const want = Math.min(PAGE, limit - streams.length);
+      const page = await this.#query(`SELECT stream_id, version FROM streams WHERE stream_id > @after ORDER BY stream_id LIMIT ${want}`, { after });
+      streams.push(...page.map(([streamId, version]) => ({ streamId: streamId as string, version: version as number })));
+      if (page.length < want) break;
+      after = (streams.at(-1) as { streamId: string }).streamId;
+    }
+    return streams;
+  }
+
   async streamVersion(streamId: string): Promise<number> {
     const [row] = await this.#query('SELECT version FROM streams WHERE stream_id = @s', { s: streamId });
     return (row?.[0] as number | undefined) ?? 0;
@@ -329,6 +354,7 @@ export class ImmudbEventStore implements EventStore {
       written += await withRetry('import', () => this.#importChunk(chunk), this.#options.retry, () => this.#metrics.storeRetries.inc());
     }
     this.#metrics.eventsStored.inc(written);
+    if (written > 0) this.#listeners.notify();
     return written;
   }
 

@@ -1,4 +1,5 @@
 import { ClosedError } from '../../errors.ts';
+import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
@@ -23,6 +24,7 @@ export class InMemoryEventStore implements EventStore {
   readonly #rows: EventRow[] = [];
   readonly #streams = new Map<string, EventRow[]>();
   readonly #snapshots = new Map<string, Snapshot>();
+  readonly #listeners = new AppendListeners();
   readonly #upcasters: UpcasterRegistry;
   #closed = false;
 
@@ -43,7 +45,27 @@ export class InMemoryEventStore implements EventStore {
       const position = this.#push({ ...row, position: 0 });
       return { ...(events[i] as NewEvent), streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
     });
+    if (stored.length > 0) this.#listeners.notify();
     return { streamId, nextExpectedVersion: stream.length + stored.length, events: stored };
+  }
+
+  async headPosition(): Promise<number> {
+    this.#assertOpen();
+    return this.#rows.at(-1)?.position ?? 0;
+  }
+
+  onAppend(listener: AppendListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async listStreams(options: { after?: string; limit?: number } = {}): Promise<{ streamId: string; version: number }[]> {
+    this.#assertOpen();
+    const after = options.after ?? '';
+    return [...this.#streams.entries()]
+      .filter(([id]) => id > after)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .slice(0, options.limit ?? 1000)
+      .map(([streamId, rows]) => ({ streamId, version: rows.length }));
   }
 
   async importRows(rows: readonly EventRow[]): Promise<number> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { AggregateKind } from '../../domain/state.ts';
 import { ClosedError, describe, isRuntimeError, StoreUnavailableError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
+import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
@@ -69,6 +70,7 @@ export class SqliteEventStore implements EventStore {
   readonly #metrics: Metrics;
   readonly #windowMs: number;
   #pending: PendingAppend[] = [];
+  readonly #listeners = new AppendListeners();
   #flushScheduled = false;
   #closed = false;
   readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
@@ -90,6 +92,7 @@ export class SqliteEventStore implements EventStore {
 
     this.#stmt = {
       version: db.prepare<[string], { version: number; hash: string }>('SELECT version, hash FROM streams WHERE stream_id = ?'),
+      head: db.prepare<[], { position: number }>('SELECT position FROM events ORDER BY position DESC LIMIT 1'),
       chainHead: db.prepare<[], { chain_hash: string }>('SELECT chain_hash FROM events ORDER BY position DESC LIMIT 1'),
       hasEvent: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM events WHERE event_id = ?'),
       insert: db.prepare(
@@ -114,6 +117,9 @@ export class SqliteEventStore implements EventStore {
          WHERE excluded.version >= snapshots.version`,
       ),
       loadSnapshot: db.prepare<[string], SnapshotRow>('SELECT * FROM snapshots WHERE stream_id = ?'),
+      listStreams: db.prepare<[string, number], { stream_id: string; version: number }>(
+        'SELECT stream_id, version FROM streams WHERE stream_id > ? ORDER BY stream_id LIMIT ?',
+      ),
       allSnapshots: db.prepare<[], SnapshotRow>('SELECT * FROM snapshots ORDER BY stream_id'),
       stats: db.prepare<[], StoreStats>(
         `SELECT (SELECT count(*) FROM events) AS eventCount, (SELECT count(*) FROM streams) AS aggregateCount,
@@ -203,6 +209,21 @@ export class SqliteEventStore implements EventStore {
       }
     });
     this.#metrics.eventsStored.inc(stored);
+    if (stored > 0) this.#listeners.notify();
+  }
+
+  async headPosition(): Promise<number> {
+    this.#assertOpen();
+    return this.#stmt.head.get()?.position ?? 0;
+  }
+
+  onAppend(listener: AppendListener): () => void {
+    return this.#listeners.add(listener);
+  }
+
+  async listStreams(options: { after?: string; limit?: number } = {}): Promise<{ streamId: string; version: number }[]> {
+    this.#assertOpen();
+    return this.#stmt.listStreams.all(options.after ?? '', options.limit ?? 1000).map((r) => ({ streamId: r.stream_id, version: r.version }));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
@@ -222,6 +243,7 @@ export class SqliteEventStore implements EventStore {
     this.#assertOpen();
     const written = this.#importRows.immediate(rows);
     this.#metrics.eventsStored.inc(written);
+    if (written > 0) this.#listeners.notify();
     return written;
   }
 

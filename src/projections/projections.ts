@@ -1,0 +1,69 @@
+import type { Database } from 'better-sqlite3';
+import type { EventStore } from '../eventStore/types.ts';
+import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { silentLogger, type Logger } from '../runtime/logger.ts';
+import type { FollowerOptions } from './eventFollower.ts';
+import { openProjectionDb } from './projectionDb.ts';
+import { Projector, type ProjectorStatus } from './Projector.ts';
+import { ReactorRunner, type Reactor } from './reactor.ts';
+import { ReadModel } from './ReadModel.ts';
+import { rebuildProjections, type RebuildReport } from './rebuild.ts';
+import { worldProjection } from './worldProjection.ts';
+
+export interface ProjectionsOptions extends FollowerOptions {
+  /** The projection database file (its own file, not the event store's). */
+  readonly path: string;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  readonly reactors?: readonly Reactor[];
+}
+
+/** The world read model, its projector and any reactors, over one projection database. */
+export interface Projections {
+  readonly db: Database;
+  readonly readModel: ReadModel;
+  /** Catch up from the checkpoints, then follow new events. */
+  start(): void;
+  /** Resolves when everything committed so far is projected (and reacted to). */
+  catchUp(): Promise<void>;
+  status(): ProjectorStatus;
+  /** Replays the whole store into fresh tables and swaps them in; reads keep working meanwhile. */
+  rebuild(onProgress?: (events: number) => void): Promise<RebuildReport>;
+  close(): Promise<void>;
+}
+
+export function createProjections(store: EventStore, options: ProjectionsOptions): Projections {
+  const db = openProjectionDb(options.path);
+  const shared = { ...options, logger: options.logger ?? silentLogger, metrics: options.metrics ?? createMetrics() };
+  const projector = new Projector(store, db, worldProjection(db), { ...shared, name: 'world' });
+  const reactors = (options.reactors ?? []).map((reactor) => new ReactorRunner(store, db, reactor, shared));
+  // One ReadModel per table generation: a rebuild replaces the tables, so statements are re-prepared.
+  let readModel = new ReadModel(db);
+  return {
+    db,
+    get readModel() {
+      return readModel;
+    },
+    start() {
+      projector.start();
+      for (const reactor of reactors) reactor.start();
+    },
+    async catchUp() {
+      await projector.catchUp();
+      for (const reactor of reactors) await reactor.catchUp();
+    },
+    status: () => projector.status(),
+    async rebuild(onProgress) {
+      const report = await rebuildProjections(store, db, { name: 'world', ...(onProgress && { onProgress }) });
+      readModel = new ReadModel(db);
+      projector.reload();
+      await projector.catchUp();
+      return report;
+    },
+    async close() {
+      await projector.stop();
+      for (const reactor of reactors) await reactor.stop();
+      db.close();
+    },
+  };
+}

@@ -11,6 +11,8 @@ import { rebuildProjections, type RebuildReport } from './rebuild.ts';
 import { worldProjection } from './worldProjection.ts';
 
 export interface ProjectionsOptions extends FollowerOptions {
+  /** First wait before a failed reactor event is retried (default 1,000 ms, doubling). */
+  readonly retryDelayMs?: number;
   /** The projection database file (its own file, not the event store's). */
   readonly path: string;
   readonly logger?: Logger;

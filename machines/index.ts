@@ -55,6 +55,11 @@ export function restoreSnapshot(kind: AggregateKind, persisted: unknown): Aggreg
   return machine.resolveState(persisted as never) as AggregateSnapshot;
 }
 
+/** The JSON-safe form of a machine snapshot, as a live actor's getPersistedSnapshot() would give. */
+export function persistSnapshot(kind: AggregateKind, snapshot: AggregateSnapshot): unknown {
+  return aggregateMachines[kind].machine.getPersistedSnapshot(snapshot as never);
+}
+
 /** Starts a live actor at the given snapshot. Errors are routed to `onError`, never thrown globally. */
 export function startActor(kind: AggregateKind, id: string, snapshot: AggregateSnapshot, onError: (e: unknown) => void): AggregateActor {
   const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: snapshot as never });

@@ -7,7 +7,8 @@ export type ErrorCode =
   | 'ACTOR_FAILED'
   | 'STORE_UNAVAILABLE'
   | 'CONFIG'
-  | 'CLOSED';
+  | 'CLOSED'
+  | 'WORKER_FAILED';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -115,6 +116,15 @@ export class ClosedError extends RuntimeError {
   }
 }
 
+/** A worker-pool task failed (the worker threw or died); the pool replaces the worker. */
+export class WorkerFailedError extends RuntimeError {
+  readonly task: string;
+  constructor(task: string, cause: unknown) {
+    super('WORKER_FAILED', `worker task ${task} failed: ${describe(cause)}`, { cause });
+    this.task = task;
+  }
+}
+
 function hasCode(e: unknown, code: ErrorCode): boolean {
   // instanceof fails across worker threads and duplicated module copies; the code does not.
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
@@ -129,6 +139,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'STORE_UNAVAILABLE',
   'CONFIG',
   'CLOSED',
+  'WORKER_FAILED',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -140,8 +151,12 @@ export const isNotFoundError = (e: unknown): e is NotFoundError => hasCode(e, 'N
 export const isActorFailedError = (e: unknown): e is ActorFailedError => hasCode(e, 'ACTOR_FAILED');
 export const isStoreUnavailableError = (e: unknown): e is StoreUnavailableError =>
   hasCode(e, 'STORE_UNAVAILABLE');
+export const isWorkerFailedError = (e: unknown): e is WorkerFailedError => hasCode(e, 'WORKER_FAILED');
 export const isConfigError = (e: unknown): e is ConfigError => hasCode(e, 'CONFIG');
 
 export function describe(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+  if (e instanceof Error) return e.message;
+  // Errors cloned across threads can arrive as plain objects.
+  if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
+  return String(e);
 }

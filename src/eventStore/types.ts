@@ -100,7 +100,10 @@ export interface EventStore {
   listStreams(options?: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
   /** Calls `listener` after each commit made through this store object; returns an unsubscribe function. */
   onAppend(listener: AppendListener): () => void;
+  /** Saves a snapshot unless a newer one is already stored. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
+  /** Saves many snapshots at once (one transaction where the store has them). */
+  saveSnapshots(snapshots: readonly Snapshot[]): Promise<void>;
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   /** Every saved snapshot (for migration and backups). */
   readSnapshots(): Promise<Snapshot[]>;

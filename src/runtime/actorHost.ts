@@ -87,6 +87,11 @@ export class ActorHost {
     });
   }
 
+  /** The live state, if the actor is hydrated; never spawns. */
+  peek(): AggregateState | undefined {
+    return this.#loaded ? (this.#actor?.getSnapshot().context as AggregateState | undefined) : undefined;
+  }
+
   /** Stops the live actor; the host must be idle. The next message would hydrate it again. */
   stop(): void {
     this.#unload();

@@ -11,6 +11,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import type { CommandResult } from './actorHost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
+import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
 
 /** The embedded store's settings. */
@@ -65,6 +66,11 @@ export interface Runtime {
   stats(): Promise<RuntimeStats>;
   /** Passivates actors idle longer than the idle timeout now (it also runs on a timer). */
   passivateIdle(): number;
+  /**
+   * Replays every aggregate from the store, reports any whose snapshot or live actor differs from its
+   * replay, and writes fresh snapshots. Pass a WorkerPool to replay a SQLite store in parallel.
+   */
+  rebuildWorldState(options?: WorldRebuildOptions): Promise<WorldRebuildReport>;
   readonly store: EventStore;
   readonly metrics: Registry;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
@@ -173,6 +179,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return { ...(await store.stats()), liveActors: supervisor.liveActors };
     },
     passivateIdle: () => supervisor.passivateIdle(),
+    async rebuildWorldState(rebuildOptions) {
+      assertOpen();
+      return rebuildWorldState(store, supervisor, rebuildOptions);
+    },
     async close() {
       if (closed) return;
       closed = true;

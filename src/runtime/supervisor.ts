@@ -1,3 +1,4 @@
+import type { AggregateState } from '../domain/state.ts';
 import { ActorHost, type HostEnvironment } from './actorHost.ts';
 
 export interface SupervisorOptions {
@@ -48,6 +49,17 @@ export class Supervisor {
       this.#hosts.delete(host.id);
       this.#env.metrics.liveActors.set(this.#hosts.size);
     }
+  }
+
+  /** The live state of an aggregate if its actor is hydrated (no spawn). */
+  peek(id: string): AggregateState | undefined {
+    return this.#hosts.get(id)?.peek();
+  }
+
+  /** Passivates one actor now, if it is live and idle (its next message rehydrates it from the store). */
+  passivate(id: string): boolean {
+    const host = this.#hosts.get(id);
+    return host ? this.#passivate(host) : false;
   }
 
   /** Passivates every idle actor not used for idleTimeoutMs; returns how many. */

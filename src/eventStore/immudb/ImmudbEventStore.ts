@@ -324,6 +324,10 @@ export class ImmudbEventStore implements EventStore {
     this.#metrics.snapshotsStored.inc();
   }
 
+  async saveSnapshots(snapshots: readonly Snapshot[]): Promise<void> {
+    for (const snapshot of snapshots) await this.saveSnapshot(snapshot);
+  }
+
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
     const [row] = await this.#query(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshots WHERE stream_id = @s`, { s: streamId });
     if (!row) return undefined;

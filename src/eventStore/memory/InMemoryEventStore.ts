@@ -119,6 +119,10 @@ export class InMemoryEventStore implements EventStore {
     }
   }
 
+  async saveSnapshots(snapshots: readonly Snapshot[]): Promise<void> {
+    for (const snapshot of snapshots) await this.saveSnapshot(snapshot);
+  }
+
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
     this.#assertOpen();
     const snapshot = this.#snapshots.get(streamId);

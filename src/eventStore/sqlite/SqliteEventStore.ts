@@ -69,6 +69,7 @@ export class SqliteEventStore implements EventStore {
   readonly #upcasters: UpcasterRegistry;
   readonly #metrics: Metrics;
   readonly #windowMs: number;
+  readonly #path: string;
   #pending: PendingAppend[] = [];
   readonly #listeners = new AppendListeners();
   #flushScheduled = false;
@@ -81,6 +82,7 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
     this.#db = new Database(options.path);
+    this.#path = options.path;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
     this.#metrics = options.metrics ?? createMetrics();
     this.#windowMs = options.groupCommitWindowMs ?? 0;
@@ -268,7 +270,21 @@ export class SqliteEventStore implements EventStore {
   }
 
   async saveSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.saveSnapshots([snapshot]);
+  }
+
+  async saveSnapshots(snapshots: readonly Snapshot[]): Promise<void> {
     this.#assertOpen();
+    this.#saveSnapshots(snapshots);
+    this.#metrics.snapshotsStored.inc(snapshots.length);
+  }
+
+  readonly #saveSnapshots = (snapshots: readonly Snapshot[]): void =>
+    this.#db.transaction(() => {
+      for (const snapshot of snapshots) this.#saveOne(snapshot);
+    })();
+
+  #saveOne(snapshot: Snapshot): void {
     this.#stmt.saveSnapshot.run({
       stream_id: snapshot.streamId,
       version: snapshot.version,
@@ -277,7 +293,11 @@ export class SqliteEventStore implements EventStore {
       state: JSON.stringify(snapshot.state),
       created_at: snapshot.createdAt,
     });
-    this.#metrics.snapshotsStored.inc();
+  }
+
+  /** The file this store writes, or ':memory:'. */
+  get path(): string {
+    return this.#path;
   }
 
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {

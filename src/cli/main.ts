@@ -11,6 +11,8 @@ import type { EventStore } from '../eventStore/types.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { silentLogger } from '../runtime/logger.ts';
 import { openRuntime, openStore } from '../runtime/openRuntime.ts';
+import { WorkerPool } from '../pool/WorkerPool.ts';
+import { createProjections } from '../projections/projections.ts';
 import { progressReporter } from './progress.ts';
 
 const USAGE = `usage: npm run cli -- <command> [options]   (config: --config conf/server.yml)
@@ -19,6 +21,8 @@ const USAGE = `usage: npm run cli -- <command> [options]   (config: --config con
   state <id> [--at-version N | --at-time ISO]
   verify                                  check the hash chains (and ImmuDB checkpoints)
   migrate --from sqlite|immudb --to immudb|sqlite
+  rebuild                                 replay the store into fresh read-model tables, then swap
+  rebuild-world [--use-snapshots]         replay every aggregate, report divergence, fresh snapshots
   export <file.jsonl>                     whole store to JSON Lines
   import <file.jsonl>                     checked first; nothing is written if it fails`;
 
@@ -137,6 +141,41 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
             return report.identical ? 0 : 1;
           }),
         );
+      }
+      case 'rebuild':
+        return withStore(config, 'configured', async (store) => {
+          const projections = createProjections(store, { path: config.projections.path });
+          try {
+            const progress = progressReporter('rebuild', (await store.stats()).eventCount);
+            const report = await projections.rebuild((n) => progress.update(n));
+            progress.done(report.events);
+            out(`rebuilt the read model from ${report.events} events in ${report.durationMs} ms; now at position ${projections.status().position}`);
+            return 0;
+          } finally {
+            await projections.close();
+          }
+        });
+      case 'rebuild-world': {
+        const useSnapshots = rest.includes('--use-snapshots');
+        const runtime = await openRuntime(config, { logger: silentLogger });
+        const pool = new WorkerPool(config.poolThreads === undefined ? {} : { threads: config.poolThreads });
+        try {
+          const total = (await runtime.stats()).aggregateCount;
+          const started = Date.now();
+          const report = await runtime.rebuildWorldState({
+            useSnapshots,
+            pool,
+            onProgress: (n) => process.stderr.isTTY && process.stderr.write(`\rrebuild-world: ${n}/${total} aggregates, ${Math.round(n / Math.max((Date.now() - started) / 1000, 1e-3))}/s`),
+          });
+          if (process.stderr.isTTY) process.stderr.write('\n');
+          out(`replayed ${report.aggregates} aggregates (${report.events ?? '?'} events) in ${report.durationMs} ms${report.parallel ? ` on ${pool.threads} worker threads` : ''}; wrote ${report.snapshotsWritten} snapshots`);
+          for (const d of report.divergent) out(`DIVERGENT ${d.streamId} (${d.source}): replayed ${d.replayed}\n  found ${d.found}`);
+          out(report.divergent.length === 0 ? 'no divergence' : `${report.divergent.length} divergent`);
+          return report.divergent.length === 0 ? 0 : 1;
+        } finally {
+          await pool.close();
+          await runtime.close();
+        }
       }
       case 'export':
       case 'import': {

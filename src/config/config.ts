@@ -49,6 +49,14 @@ export const configFileSchema = z.strictObject({
       conflict_retries: nonNegativeInt.default(3),
     })
     .prefault({}),
+  projections: z
+    .strictObject({
+      path: z.string().min(1).default('data/projections.db'),
+      batch_size: positiveInt.default(500),
+      poll_ms: positiveInt.default(250),
+    })
+    .prefault({}),
+  pool: z.strictObject({ threads: positiveInt.optional() }).prefault({}),
   server: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(4000) })
     .prefault({}),
@@ -65,6 +73,7 @@ export const envOverrides: Readonly<Record<string, { path: readonly string[]; ty
   AETHYR_SQLITE_PATH: { path: ['store', 'sqlite', 'path'], type: 'string' },
   AETHYR_DURABILITY: { path: ['store', 'sqlite', 'durability'], type: 'string' },
   AETHYR_SNAPSHOT_THRESHOLD: { path: ['event_sourcing', 'snapshot_threshold'], type: 'int' },
+  AETHYR_PROJECTIONS_PATH: { path: ['projections', 'path'], type: 'string' },
   AETHYR_SERVER_PORT: { path: ['server', 'port'], type: 'int' },
   AETHYR_METRICS_PORT: { path: ['metrics', 'port'], type: 'int' },
   IMMUDB_HOST: { path: ['store', 'immudb', 'host'], type: 'string' },

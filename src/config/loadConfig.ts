@@ -19,6 +19,9 @@ export interface RuntimeConfig extends Omit<RuntimeOptions, 'store'> {
   readonly sqlite: SqliteStoreOptions;
   /** The ImmuDB settings, also when SQLite is selected (for migrations between the two). */
   readonly immudb: ImmudbStoreConfig;
+  readonly projections: { readonly path: string; readonly batchSize: number; readonly pollMs: number };
+  /** Worker threads for parallel replay (default: the machine's parallelism). */
+  readonly poolThreads: number | undefined;
   readonly server: { readonly host: string; readonly port: number };
   readonly metricsServer: { readonly host: string; readonly port: number };
 }
@@ -54,6 +57,8 @@ export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
     idleTimeoutMs: es.idle_timeout_ms,
     maxLiveActors: es.max_live_actors,
     conflictRetries: es.conflict_retries,
+    projections: { path: file.projections.path, batchSize: file.projections.batch_size, pollMs: file.projections.poll_ms },
+    poolThreads: file.pool.threads,
     server: file.server,
     metricsServer: file.metrics,
   };

@@ -54,7 +54,16 @@ export async function openRuntime(config: RuntimeConfig, options: { logger?: Log
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? stderrLogger;
   const opened = await openStore(config, metrics, logger);
-  const { store: _configured, sqlite: _sqlite, immudb: _immudb, server: _server, metricsServer: _metricsServer, ...runtimeOptions } = config;
+  const {
+    store: _configured,
+    sqlite: _sqlite,
+    immudb: _immudb,
+    projections: _projections,
+    poolThreads: _poolThreads,
+    server: _server,
+    metricsServer: _metricsServer,
+    ...runtimeOptions
+  } = config;
   const runtime = createRuntime({ ...runtimeOptions, store: opened.store, closeStore: true, metrics, logger });
   return Object.assign(runtime, { storeKind: opened.kind, fallback: opened.fallback });
 }

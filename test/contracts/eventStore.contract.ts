@@ -162,6 +162,37 @@ export function eventStoreContract(
       expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 3 });
     });
 
+    it('lists streams in id order, reports its head position, and tells listeners about commits', async () => {
+      let wakeups = 0;
+      const unsubscribe = store.onAppend(() => wakeups++);
+      expect(await store.headPosition()).toBe(0);
+      for (const id of ['b', 'a', 'c']) await store.appendToStream(id, newEvents(created(id)));
+      await store.appendToStream('a', newEvents(attribute('k', 1)));
+      expect(wakeups).toBe(4);
+      unsubscribe();
+      await store.appendToStream('d', newEvents(created('D')));
+      expect(wakeups).toBe(4);
+      expect(await store.headPosition()).toBe((await store.readAll()).at(-1)?.position);
+      expect(await store.listStreams()).toEqual([
+        { streamId: 'a', version: 2 },
+        { streamId: 'b', version: 1 },
+        { streamId: 'c', version: 1 },
+        { streamId: 'd', version: 1 },
+      ]);
+      expect((await store.listStreams({ after: 'b', limit: 1 })).map((s) => s.streamId)).toEqual(['c']);
+    });
+
+    it('saves snapshots in bulk and reads them all back', async () => {
+      const at = (streamId: string, version: number) => ({ streamId, version, kind: 'game_object' as const, machineVersion: 1, state: { v: version }, createdAt: 'now' });
+      await store.saveSnapshots([at('x', 2), at('y', 3)]);
+      await store.saveSnapshots([at('x', 1), at('y', 4)]);
+      const all = (await store.readSnapshots()).sort((p, q) => (p.streamId < q.streamId ? -1 : 1));
+      expect(all.map((s) => [s.streamId, s.version])).toEqual([
+        ['x', 2],
+        ['y', 4],
+      ]);
+    });
+
     it('keeps everything acknowledged when reopened', async () => {
       if (!reopen) return;
       const acknowledged = await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));

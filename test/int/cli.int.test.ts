@@ -83,3 +83,23 @@ it('reports usage errors with exit code 2 and bad config with exit code 1', asyn
   writeFileSync(bad, 'event_sourcing:\n  snapshot_threshold: -1\n');
   expect(await cli('stats', '--config', bad)).toMatchObject({ code: 1, text: expect.stringMatching(/CONFIG: event_sourcing\.snapshot_threshold/) });
 });
+
+it('rebuilds the read model and the world state, reporting a divergent snapshot with exit code 1', async () => {
+  const { config, sqlite } = await setup();
+  const projections = temp.file('projections.db');
+  const withProjections = temp.file('p.yml');
+  writeFileSync(withProjections, `${(await import('node:fs')).readFileSync(config, 'utf8')}projections:\n  path: ${projections}\npool:\n  threads: 2\n`);
+  expect((await cli('rebuild', '--config', withProjections)).text).toMatch(/^rebuilt the read model from 16 events in \d+ ms; now at position 16$/);
+  const rebuilt = new Database(projections);
+  expect(rebuilt.prepare("SELECT container_id FROM game_objects WHERE id = 'ann'").get()).toEqual({ container_id: 'smithy' });
+  rebuilt.close();
+
+  expect((await cli('rebuild-world', '--config', withProjections)).text).toMatch(/replayed 4 aggregates \(16 events\) in \d+ ms on 2 worker threads; wrote 4 snapshots\nno divergence/);
+  const raw = new Database(sqlite);
+  raw.prepare("UPDATE snapshots SET state = replace(state, 'smithy', 'moon') WHERE stream_id = 'ann'").run();
+  raw.close();
+  const divergent = await cli('rebuild-world', '--config', withProjections);
+  expect(divergent.code).toBe(1);
+  expect(divergent.text).toMatch(/DIVERGENT ann \(snapshot\)/);
+  expect((await cli('rebuild-world', '--config', withProjections)).code).toBe(0);
+});

@@ -57,12 +57,17 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
-/** An append waiting for its group commit, inside a store adapter. */
-export interface PendingAppend {
+/** One stream's share of an append. */
+export interface AppendPart {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
-  readonly options: AppendOptions | undefined;
-  readonly resolve: (result: AppendResult) => void;
+  readonly options?: AppendOptions | undefined;
+}
+
+/** An append (one or more parts, all or nothing) waiting for its group commit, inside a store adapter. */
+export interface PendingAppend {
+  readonly parts: readonly AppendPart[];
+  readonly resolve: (results: AppendResult[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
@@ -90,6 +95,11 @@ export interface StoreStats {
  */
 export interface EventStore {
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /**
+   * Appends to several streams atomically: every part's expected version holds and all are stored
+   * in one transaction, or nothing is. For changes that span aggregates (an item changing hands).
+   */
+  appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /** The global position of the last event, 0 when the store is empty. */

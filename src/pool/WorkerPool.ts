@@ -33,7 +33,7 @@ export class WorkerPool {
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: 30_000,
-      execArgv: [...process.execArgv, ...loader],
+      execArgv: [...loaderFlags(process.execArgv), ...loader],
     });
     this.#metrics = options.metrics ?? createMetrics();
   }
@@ -69,4 +69,15 @@ export class WorkerPool {
   async close(): Promise<void> {
     await this.#pool.destroy();
   }
+}
+
+/** Only the module-loader flags of the parent: workers refuse V8 flags such as --expose-gc. */
+function loaderFlags(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    if (/^--(import|require|loader|experimental-loader)=/.test(flag)) kept.push(flag);
+    else if (/^--(import|require|loader|experimental-loader)$/.test(flag) && argv[i + 1] !== undefined) kept.push(flag, argv[++i] as string);
+  }
+  return kept;
 }

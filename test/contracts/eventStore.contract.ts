@@ -81,7 +81,8 @@ export function eventStoreContract(
       await store.appendToStream('a', newEvents(created('A')), { expectedVersion: 'no_stream' });
       await store.appendToStream('a', newEvents(attribute('k', 1)), { expectedVersion: 1 });
       await store.appendToStream('a', newEvents(attribute('k', 2)), { expectedVersion: 'stream_exists' });
-      await store.appendToStream('a', newEvents(attribute('k', 3)), { expectedVersion: 'any' });
+      const last = await store.appendToStream('a', newEvents(attribute('k', 3)), { expectedVersion: 'any' });
+      expect(last.nextExpectedVersion).toBe(4);
       expect(await store.streamVersion('a')).toBe(4);
     });
 
@@ -94,6 +95,33 @@ export function eventStoreContract(
       const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
       expect(rejected.every((r) => isConcurrencyError(r.reason))).toBe(true);
       expect((await store.readStream('a')).map((e) => e.version)).toEqual([1, 2]);
+    });
+
+    it('appends to several streams atomically: all parts or none', async () => {
+      await store.appendToStream('room', newEvents(created('Room')));
+      const results = await store.appendMany([
+        { streamId: 'room', events: newEvents(attribute('k', 1)), options: { expectedVersion: 1 } },
+        { streamId: 'player', events: newEvents(created('P'), attribute('k', 2)), options: { expectedVersion: 'no_stream' } },
+        { streamId: 'room', events: newEvents(attribute('k', 3)), options: { expectedVersion: 2 } },
+      ]);
+      expect(results.map((r) => [r.streamId, r.nextExpectedVersion])).toEqual([
+        ['room', 2],
+        ['player', 2],
+        ['room', 3],
+      ]);
+      const before = await store.stats();
+      const error = await store
+        .appendMany([
+          { streamId: 'item', events: newEvents(created('I')), options: { expectedVersion: 'no_stream' } },
+          { streamId: 'room', events: newEvents(attribute('k', 4)), options: { expectedVersion: 1 } },
+        ])
+        .catch((e: unknown) => e);
+      expect(isConcurrencyError(error)).toBe(true);
+      expect(await store.stats()).toEqual(before);
+      expect(await store.streamVersion('item')).toBe(0);
+      // The store goes on serving, and its chains still verify.
+      await store.appendToStream('item', newEvents(created('I')));
+      expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 6 });
     });
 
     it('keeps the latest snapshot and ignores an older one', async () => {

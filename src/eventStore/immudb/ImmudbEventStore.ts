@@ -7,6 +7,7 @@ import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
+  AppendPart,
   PendingAppend,
   AppendResult,
   EventStore,
@@ -83,13 +84,18 @@ export class ImmudbEventStore implements EventStore {
     return this.#client;
   }
 
-  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+  async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+  }
+
+  appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new ClosedError('event store'));
-    if (events.length > MAX_EVENTS_PER_TRANSACTION) {
-      return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${events.length}`));
+    const count = countEvents(parts);
+    if (count > MAX_EVENTS_PER_TRANSACTION) {
+      return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${count}`));
     }
     return new Promise((resolve, reject) => {
-      this.#pending.push({ streamId, events, options, resolve, reject });
+      this.#pending.push({ parts, resolve, reject });
       this.#flushing ??= this.#drain();
     });
   }
@@ -99,8 +105,8 @@ export class ImmudbEventStore implements EventStore {
     while (this.#pending.length > 0) {
       let count = 0;
       let take = 0;
-      while (take < this.#pending.length && count + (this.#pending[take] as PendingAppend).events.length <= MAX_EVENTS_PER_TRANSACTION) {
-        count += (this.#pending[take] as PendingAppend).events.length;
+      while (take < this.#pending.length && count + countEvents((this.#pending[take] as PendingAppend).parts) <= MAX_EVENTS_PER_TRANSACTION) {
+        count += countEvents((this.#pending[take] as PendingAppend).parts);
         take++;
       }
       await this.#commit(this.#pending.splice(0, take));
@@ -131,9 +137,9 @@ export class ImmudbEventStore implements EventStore {
               throw error;
             }
             let stored = 0;
-            for (const { pending, result } of plan.accepted) {
-              stored += result.events.length;
-              pending.resolve(result);
+            for (const { pending, results } of plan.accepted) {
+              stored += results.reduce((n, r) => n + r.events.length, 0);
+              pending.resolve(results);
             }
             this.#metrics.eventsStored.inc(stored);
             if (stored > 0) this.#listeners.notify();
@@ -155,7 +161,7 @@ export class ImmudbEventStore implements EventStore {
 
   /** Decides each append against the stream heads now in the store, and builds one transaction. */
   async #plan(batch: PendingAppend[]) {
-    const ids = [...new Set(batch.map((p) => p.streamId))];
+    const ids = [...new Set(batch.flatMap((p) => p.parts.map((part) => part.streamId)))];
     const heads = new Map<string, { version: number; hash: string }>();
     for (let i = 0; i < ids.length; i += PAGE) {
       const chunk = ids.slice(i, i + PAGE);
@@ -166,29 +172,44 @@ export class ImmudbEventStore implements EventStore {
     let position = (last?.[0] as number | undefined) ?? 0;
     let chain = (last?.[1] as string | undefined) ?? GENESIS;
 
-    const accepted: { pending: PendingAppend; result: AppendResult }[] = [];
+    const accepted: { pending: PendingAppend; results: AppendResult[] }[] = [];
     const rows: EventRow[] = [];
+    const touched = new Map<string, { version: number; hash: string }>();
     for (const pending of batch) {
-      const head = heads.get(pending.streamId) ?? { version: 0, hash: GENESIS };
+      // All parts of one append, or none: plan them on copies and keep them only if every part fits.
+      const local = new Map<string, { version: number; hash: string }>();
+      const head = (id: string) => local.get(id) ?? heads.get(id) ?? { version: 0, hash: GENESIS };
+      const planned: EventRow[] = [];
+      let localPosition = position;
+      let localChain = chain;
       try {
-        assertExpectedVersion(pending.streamId, head.version, pending.options?.expectedVersion);
+        const results = pending.parts.map((part): AppendResult => {
+          const current = head(part.streamId);
+          assertExpectedVersion(part.streamId, current.version, part.options?.expectedVersion);
+          const unlinked = part.events.map((e, i) => serializeEvent(e, part.streamId, current.version + i + 1));
+          const linked = linkRows(unlinked, { streamHash: current.hash, chainHash: localChain });
+          const events = linked.rows.map((row, i): StoredEvent => {
+            const stored = { ...row, position: ++localPosition };
+            planned.push(stored);
+            return { ...(part.events[i] as NewEvent), streamId: part.streamId, version: row.version, position: stored.position, hash: row.hash, chainHash: row.chain_hash };
+          });
+          localChain = linked.chainHash;
+          const version = current.version + events.length;
+          if (events.length > 0) local.set(part.streamId, { version, hash: linked.streamHash });
+          return { streamId: part.streamId, nextExpectedVersion: version, events };
+        });
+        rows.push(...planned);
+        position = localPosition;
+        chain = localChain;
+        for (const [id, h] of local) {
+          heads.set(id, h);
+          touched.set(id, h);
+        }
+        accepted.push({ pending, results });
       } catch (error) {
         pending.reject(error);
-        continue;
       }
-      const unlinked = pending.events.map((e, i) => serializeEvent(e, pending.streamId, head.version + i + 1));
-      const linked = linkRows(unlinked, { streamHash: head.hash, chainHash: chain });
-      const events = linked.rows.map((row, i): StoredEvent => {
-        const stored = { ...row, position: ++position };
-        rows.push(stored);
-        return { ...(pending.events[i] as NewEvent), streamId: pending.streamId, version: row.version, position: stored.position, hash: row.hash, chainHash: row.chain_hash };
-      });
-      chain = linked.chainHash;
-      const version = head.version + events.length;
-      heads.set(pending.streamId, { version, hash: linked.streamHash });
-      accepted.push({ pending, result: { streamId: pending.streamId, nextExpectedVersion: version, events } });
     }
-    const touched = new Map(accepted.filter((a) => a.result.events.length > 0).map((a) => [a.pending.streamId, heads.get(a.pending.streamId)!]));
     return { accepted, ...this.#insertSql(rows, touched) };
   }
 
@@ -217,15 +238,18 @@ export class ImmudbEventStore implements EventStore {
   async #settleCommitted(batch: PendingAppend[]): Promise<PendingAppend[]> {
     const open: PendingAppend[] = [];
     for (const pending of batch) {
-      const first = pending.events[0];
-      const found = first && (await this.#client.query('SELECT version FROM events WHERE event_id = @id', { id: first.eventId }))[0];
-      if (!found) {
-        open.push(pending);
-        continue;
+      const results: AppendResult[] = [];
+      for (const part of pending.parts) {
+        const first = part.events[0];
+        const found = first && (await this.#client.query('SELECT version FROM events WHERE event_id = @id', { id: first.eventId }))[0];
+        if (!found) break;
+        const from = found[0] as number;
+        const events = await this.readStream(part.streamId, { fromVersion: from, toVersion: from + part.events.length - 1 });
+        results.push({ streamId: part.streamId, nextExpectedVersion: from + events.length - 1, events });
       }
-      const from = found[0] as number;
-      const events = await this.readStream(pending.streamId, { fromVersion: from, toVersion: from + pending.events.length - 1 });
-      pending.resolve({ streamId: pending.streamId, nextExpectedVersion: from + events.length - 1, events });
+      // One transaction wrote all parts or none: found the parts' events means it was committed.
+      if (results.length === pending.parts.length && results.length > 0) pending.resolve(results);
+      else open.push(pending);
     }
     return open;
   }
@@ -451,3 +475,5 @@ function toSnapshot(row: SqlValue[]): Snapshot {
     createdAt: row[5] as string,
   };
 }
+
+const countEvents = (parts: readonly AppendPart[]): number => parts.reduce((n, p) => n + p.events.length, 0);

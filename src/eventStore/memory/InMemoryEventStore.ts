@@ -5,6 +5,7 @@ import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
+  AppendPart,
   AppendResult,
   EventStore,
   NewEvent,
@@ -33,10 +34,25 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+  }
+
+  async appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     this.#assertOpen();
+    // Check every part first (counting earlier parts to the same stream), then write: all or nothing.
+    const versions = new Map<string, number>();
+    for (const part of parts) {
+      const current = versions.get(part.streamId) ?? this.#streams.get(part.streamId)?.length ?? 0;
+      assertExpectedVersion(part.streamId, current, part.options?.expectedVersion);
+      versions.set(part.streamId, current + part.events.length);
+    }
+    return parts.map((part) => this.#append(part.streamId, part.events));
+  }
+
+  #append(streamId: string, events: readonly NewEvent[]): AppendResult {
     const stream = this.#streams.get(streamId) ?? [];
-    assertExpectedVersion(streamId, stream.length, options?.expectedVersion);
-    const unlinked = events.map((event, i) => serializeEvent(event, streamId, stream.length + i + 1));
+    const before = stream.length;
+    const unlinked = events.map((event, i) => serializeEvent(event, streamId, before + i + 1));
     const linked = linkRows(unlinked, {
       streamHash: stream.at(-1)?.hash ?? GENESIS,
       chainHash: this.#rows.at(-1)?.chain_hash ?? GENESIS,
@@ -46,7 +62,7 @@ export class InMemoryEventStore implements EventStore {
       return { ...(events[i] as NewEvent), streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
     });
     if (stored.length > 0) this.#listeners.notify();
-    return { streamId, nextExpectedVersion: stream.length + stored.length, events: stored };
+    return { streamId, nextExpectedVersion: before + stored.length, events: stored };
   }
 
   async headPosition(): Promise<number> {

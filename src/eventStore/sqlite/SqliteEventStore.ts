@@ -10,6 +10,7 @@ import { GENESIS, linkRows } from '../integrity.ts';
 import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
+  AppendPart,
   PendingAppend,
   AppendResult,
   EventStore,
@@ -74,8 +75,9 @@ export class SqliteEventStore implements EventStore {
   readonly #listeners = new AppendListeners();
   #flushScheduled = false;
   #closed = false;
-  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult | Error)[]>;
-  readonly #appendOne: Database.Transaction<(p: PendingAppend, head: BatchHead) => AppendResult>;
+  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult[] | Error)[]>;
+  readonly #appendOne: (p: AppendPart, head: BatchHead) => AppendResult;
+  readonly #appendPending: Database.Transaction<(p: PendingAppend, head: BatchHead) => AppendResult[]>;
   readonly #importRows: Database.Transaction<(rows: readonly EventRow[]) => number>;
   readonly #stmt;
 
@@ -129,8 +131,7 @@ export class SqliteEventStore implements EventStore {
       ),
     };
 
-    // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append rolls back alone.
-    this.#appendOne = db.transaction((p: PendingAppend, head: BatchHead): AppendResult => {
+    this.#appendOne = (p: AppendPart, head: BatchHead): AppendResult => {
       const stream = this.#stmt.version.get(p.streamId);
       const current = stream?.version ?? 0;
       assertExpectedVersion(p.streamId, current, p.options?.expectedVersion);
@@ -143,15 +144,19 @@ export class SqliteEventStore implements EventStore {
       });
       const version = current + stored.length;
       this.#stmt.upsertStream.run(p.streamId, version, linked.streamHash);
-      head.chainHash = linked.chainHash; // only once everything above succeeded
+      head.chainHash = linked.chainHash;
       return { streamId: p.streamId, nextExpectedVersion: version, events: stored };
-    });
+    };
+    // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append (any of its parts) rolls back alone.
+    this.#appendPending = db.transaction((p: PendingAppend, head: BatchHead) => p.parts.map((part) => this.#appendOne(part, head)));
     this.#writeBatch = db.transaction((batch: PendingAppend[]) => {
       const head: BatchHead = { chainHash: this.#stmt.chainHead.get()?.chain_hash ?? GENESIS };
       return batch.map((p) => {
+        const before = head.chainHash;
         try {
-          return this.#appendOne(p, head);
+          return this.#appendPending(p, head);
         } catch (error) {
+          head.chainHash = before; // the savepoint rolled back the rows; roll back the head too
           return error instanceof Error ? error : new Error(String(error));
         }
       });
@@ -170,10 +175,14 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+  async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+  }
+
+  appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new ClosedError('event store'));
     return new Promise((resolve, reject) => {
-      this.#pending.push({ streamId, events, options, resolve, reject });
+      this.#pending.push({ parts, resolve, reject });
       if (this.#flushScheduled) return;
       this.#flushScheduled = true;
       if (this.#windowMs > 0) setTimeout(() => this.#flush(), this.#windowMs);
@@ -188,7 +197,7 @@ export class SqliteEventStore implements EventStore {
     this.#pending = [];
     if (batch.length === 0) return;
     const end = this.#metrics.appendDuration.startTimer();
-    let results: (AppendResult | Error)[];
+    let results: (AppendResult[] | Error)[];
     try {
       results = this.#writeBatch.immediate(batch);
     } catch (error) {
@@ -202,11 +211,12 @@ export class SqliteEventStore implements EventStore {
     this.#metrics.appendBatchSize.observe(batch.length);
     let stored = 0;
     batch.forEach((p, i) => {
-      const result = results[i] as AppendResult | Error;
+      const result = results[i] as AppendResult[] | Error;
       if (result instanceof Error) {
-        p.reject(isRuntimeError(result) ? result : new StoreUnavailableError(`append to ${p.streamId} failed: ${result.message}`, result));
+        const streams = p.parts.map((part) => part.streamId).join(', ');
+        p.reject(isRuntimeError(result) ? result : new StoreUnavailableError(`append to ${streams} failed: ${result.message}`, result));
       } else {
-        stored += result.events.length;
+        for (const r of result) stored += r.events.length;
         p.resolve(result);
       }
     });

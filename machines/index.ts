@@ -3,6 +3,7 @@ import type { DomainEvent } from '../src/domain/events.ts';
 import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/domain/state.ts';
 import { GAME_OBJECT_MACHINE_VERSION, gameObjectMachine } from './gameObject.machine.ts';
 import { PLAYER_MACHINE_VERSION, playerMachine } from './player.machine.ts';
+import { foldEvents } from './fold.ts';
 import { ROOM_MACHINE_VERSION, roomMachine } from './room.machine.ts';
 
 export { gameObjectMachine, GAME_OBJECT_MACHINE_VERSION } from './gameObject.machine.ts';
@@ -37,7 +38,18 @@ export function initialSnapshot(kind: AggregateKind, id: string): AggregateSnaps
   return snapshot as AggregateSnapshot;
 }
 
-/** Pure fold: applies events through the machine's transitions without starting an actor. */
+/**
+ * Pure fold: applies events with the machine's compiled transition table (see fold.ts) and returns a
+ * real machine snapshot. This is what replay and hydration use.
+ */
+export function replayEvents(kind: AggregateKind, snapshot: AggregateSnapshot, events: Iterable<DomainEvent>): AggregateSnapshot {
+  const { machine } = aggregateMachines[kind];
+  const folded = foldEvents(machine, { value: snapshot.value as string, context: snapshot.context }, events);
+  if (folded.context === snapshot.context && folded.value === snapshot.value) return snapshot;
+  return machine.resolveState({ value: folded.value, context: folded.context } as never) as AggregateSnapshot;
+}
+
+/** Reference fold: applies events through XState's own `transition`, one interpreted step each. */
 export function applyEvents(kind: AggregateKind, snapshot: AggregateSnapshot, events: Iterable<DomainEvent>): AggregateSnapshot {
   const { machine } = aggregateMachines[kind];
   let current = snapshot;

@@ -1,4 +1,4 @@
-import { aggregateMachines, applyEvents, initialSnapshot, kindOfFirstEvent, persistSnapshot, restoreSnapshot } from '../../machines/index.ts';
+import { aggregateMachines, initialSnapshot, kindOfFirstEvent, persistSnapshot, replayEvents, restoreSnapshot } from '../../machines/index.ts';
 import type { Snapshot, StoredEvent } from '../eventStore/types.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import type { ReplayedAggregate } from './protocol.ts';
@@ -20,8 +20,8 @@ export function replayAggregate(
   const kind = usable?.kind ?? (first && kindOfFirstEvent(first));
   if (!kind) return undefined;
   const fromSnapshot = (s: Snapshot) =>
-    applyEvents(kind, restoreSnapshot(kind, s.state), events.filter((e) => e.version > s.version));
-  const replayed = useSnapshots && usable ? fromSnapshot(usable) : applyEvents(kind, initialSnapshot(kind, streamId), events);
+    replayEvents(kind, restoreSnapshot(kind, s.state), events.filter((e) => e.version > s.version));
+  const replayed = useSnapshots && usable ? fromSnapshot(usable) : replayEvents(kind, initialSnapshot(kind, streamId), events);
   const version = events.at(-1)?.version ?? usable?.version ?? 0;
   let alternative: string | undefined;
   if (!useSnapshots && usable) {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   aggregateMachines,
-  applyEvents,
   initialSnapshot,
   kindOfFirstEvent,
+  replayEvents,
   restoreSnapshot,
   startActor,
   type AggregateActor,
@@ -142,7 +142,7 @@ export class ActorHost {
       if (!first) return { aggregateId: this.id, version: this.#version, events: [] };
       const kind = this.#kind ?? kindOfFirstEvent(first);
       // Dry-run the handlers first: a handler that throws refuses the command before anything is stored.
-      applyEvents(kind, current ?? initialSnapshot(kind, this.id), decision.events);
+      replayEvents(kind, current ?? initialSnapshot(kind, this.id), decision.events);
 
       const occurredAt = new Date(this.#env.clock.now()).toISOString();
       const events: NewEvent[] = decision.events.map((event) => ({
@@ -183,7 +183,7 @@ export class ActorHost {
     const first = tail[0];
     if (!kind && first) kind = kindOfFirstEvent(first);
     if (kind) {
-      snapshot = applyEvents(kind, snapshot ?? initialSnapshot(kind, this.id), tail);
+      snapshot = replayEvents(kind, snapshot ?? initialSnapshot(kind, this.id), tail);
       this.#actor = this.#start(kind, snapshot);
     }
     this.#kind = kind;

@@ -11,10 +11,10 @@ import {
 } from '../../machines/index.ts';
 import type { Command } from '../domain/commands.ts';
 import { decide } from '../domain/decide.ts';
-import { currentSchemaVersions } from '../domain/events.ts';
+import { currentSchemaVersions, type DomainEvent } from '../domain/events.ts';
 import type { AggregateKind, AggregateState } from '../domain/state.ts';
 import { ActorFailedError, isConcurrencyError, isRuntimeError } from '../errors.ts';
-import type { EventMetadata, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
+import type { AppendResult, EventMetadata, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
@@ -25,6 +25,27 @@ export interface CommandResult {
   /** The aggregate's version after the command. */
   readonly version: number;
   readonly events: readonly StoredEvent[];
+}
+
+/** Exclusive use of one actor during a multi-aggregate transaction (see Runtime.transaction). */
+export interface Lease {
+  readonly id: string;
+  /** The aggregate's version when the lease began. */
+  readonly version: number;
+  state(): AggregateState | undefined;
+  /** Decides commands in order against the current state; throws the first rejection. Stores nothing. */
+  decide(commands: readonly Command[]): DomainEvent[];
+  /** Applies events that were just stored for this aggregate. */
+  commit(result: AppendResult, events: readonly DomainEvent[]): void;
+  /** Forgets the hydrated state (after a lost race); the next use reloads it from the store. */
+  invalidate(): void;
+  release(): void;
+}
+
+/** Wraps domain events in the envelope the runtime writes: ids, schema versions, time, metadata. */
+export function envelope(events: readonly DomainEvent[], metadata: EventMetadata, clock: Clock): NewEvent[] {
+  const occurredAt = new Date(clock.now()).toISOString();
+  return events.map((event) => ({ ...event, eventId: randomUUID(), schemaVersion: currentSchemaVersions[event.type], occurredAt, metadata }));
 }
 
 /** What every host shares, supplied by the supervisor. */
@@ -87,6 +108,54 @@ export class ActorHost {
     });
   }
 
+  /**
+   * Takes this actor's mailbox for a transaction: resolves once every earlier message has run, and
+   * holds the mailbox until the lease is released. Leases are always taken in id order, so two
+   * transactions never wait for each other in a cycle.
+   */
+  lease(): Promise<Lease> {
+    return new Promise<Lease>((granted, refused) => {
+      this.#enqueue(async () => {
+        await this.#ensureLoaded();
+        await new Promise<void>((release) => granted(this.#lease(release)));
+      }).catch(refused);
+    });
+  }
+
+  #lease(release: () => void): Lease {
+    const current = () => this.#actor?.getSnapshot() as AggregateSnapshot | undefined;
+    return {
+      id: this.id,
+      version: this.#version,
+      state: () => current()?.context,
+      decide: (commands) => {
+        const events: DomainEvent[] = [];
+        let kind = this.#kind;
+        let snapshot = current();
+        for (const command of commands) {
+          const decision = decide(snapshot?.context, command);
+          if (!decision.ok) throw decision.error;
+          const first = decision.events[0];
+          if (!first) continue;
+          kind ??= kindOfFirstEvent(first);
+          snapshot = replayEvents(kind, snapshot ?? initialSnapshot(kind, this.id), decision.events);
+          events.push(...decision.events);
+        }
+        return events;
+      },
+      commit: (result, events) => {
+        const first = events[0];
+        if (!first) return;
+        this.#kind ??= kindOfFirstEvent(first);
+        this.#actor ??= this.#start(this.#kind, initialSnapshot(this.#kind, this.id));
+        for (const event of events) this.#actor.send(event);
+        this.#version = result.nextExpectedVersion;
+      },
+      invalidate: () => this.#unload(),
+      release,
+    };
+  }
+
   /** The live state, if the actor is hydrated; never spawns. */
   peek(): AggregateState | undefined {
     return this.#loaded ? (this.#actor?.getSnapshot().context as AggregateState | undefined) : undefined;
@@ -144,14 +213,7 @@ export class ActorHost {
       // Dry-run the handlers first: a handler that throws refuses the command before anything is stored.
       replayEvents(kind, current ?? initialSnapshot(kind, this.id), decision.events);
 
-      const occurredAt = new Date(this.#env.clock.now()).toISOString();
-      const events: NewEvent[] = decision.events.map((event) => ({
-        ...event,
-        eventId: randomUUID(),
-        schemaVersion: currentSchemaVersions[event.type],
-        occurredAt,
-        metadata,
-      }));
+      const events = envelope(decision.events, metadata, this.#env.clock);
       let result;
       try {
         result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version });

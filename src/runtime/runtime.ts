@@ -4,11 +4,11 @@ import { z } from 'zod';
 import { initialSnapshot, kindOfFirstEvent, replayEvents } from '../../machines/index.ts';
 import { commandTypes, parseCommand, type Command } from '../domain/commands.ts';
 import type { AggregateState } from '../domain/state.ts';
-import { ClosedError, ConfigError, NotFoundError, ValidationError } from '../errors.ts';
+import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
 import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
-import type { EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
+import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import type { CommandResult } from './actorHost.ts';
+import { envelope, type CommandResult, type Lease } from './actorHost.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
@@ -58,6 +58,12 @@ export interface Runtime {
   /** Validates and runs a command on its target aggregate; resolves once its events are durable. */
   execute(command: Command, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
   ref(id: string): ActorRef;
+  /**
+   * Runs commands on several aggregates as one: all are decided against current state and their
+   * events stored in one atomic append, or nothing is (a rejection, or a lost race retried and lost
+   * again). For changes that must never be half-done, like an item changing hands.
+   */
+  transaction(commands: readonly Command[], metadata?: Partial<EventMetadata>): Promise<CommandResult[]>;
   /** Current state, or undefined if the aggregate was never created. */
   state(id: string): Promise<AggregateState | undefined>;
   history(id: string): Promise<StoredEvent[]>;
@@ -121,6 +127,31 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (closed) throw new ClosedError('runtime');
   };
 
+  async function runTransaction(commands: Command[], metadata: EventMetadata): Promise<CommandResult[]> {
+    const ids = [...new Set(commands.map((c) => c.id))].sort();
+    for (let attempt = 0; ; attempt++) {
+      const leases: Lease[] = [];
+      try {
+        for (const id of ids) leases.push(await supervisor.host(id).lease());
+        const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
+        const parts = planned.filter((p) => p.events.length > 0);
+        const stored = await store.appendMany(
+          parts.map((p) => ({ streamId: p.lease.id, events: envelope(p.events, metadata, clock), options: { expectedVersion: p.lease.version } })),
+        );
+        parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult, p.events));
+        return stored.map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
+      } catch (error) {
+        if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3)) {
+          for (const lease of leases) lease.invalidate();
+          continue;
+        }
+        throw error;
+      } finally {
+        for (const lease of leases) lease.release();
+      }
+    }
+  }
+
   async function send(input: Command, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
     const end = metrics.commandDuration.startTimer();
     // Label by type only for known types: arbitrary input must not create unbounded label values.
@@ -151,6 +182,22 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     metrics: metrics.registry,
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, id) }),
+    async transaction(input, metadata) {
+      assertOpen();
+      const end = metrics.commandDuration.startTimer({ type: 'transaction' });
+      try {
+        const commands = input.map((c) => parseCommand(c));
+        const results = await runTransaction(commands, parseMetadata(metadata));
+        metrics.commands.inc({ type: 'transaction', outcome: 'ok' });
+        return results;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        metrics.commands.inc({ type: 'transaction', outcome: typeof code === 'string' ? code.toLowerCase() : 'error' });
+        throw error;
+      } finally {
+        end();
+      }
+    },
     async state(id) {
       assertOpen();
       return supervisor.host(id).state();

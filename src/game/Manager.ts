@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from '../domain/commands.ts';
+import { hashPassword, verifyPassword } from '../domain/password.ts';
+import type { AggregateState, PlayerState, RoomState } from '../domain/state.ts';
+import type { Attributes } from '../domain/schemas.ts';
+import { CommandRejectedError, NotFoundError } from '../errors.ts';
+import type { EventMetadata } from '../eventStore/types.ts';
+import type { CommandResult } from '../runtime/actorHost.ts';
+import type { Runtime } from '../runtime/runtime.ts';
+
+/** The id a player's character gets: one per name, so the store itself keeps names unique. */
+export const playerId = (name: string): string => `player:${name.trim().toLowerCase()}`;
+
+/**
+ * The API game code uses: game intentions, never hand-built commands. Every call sends commands to
+ * actors, resolves once the events are durable, and throws the runtime's typed errors. Anything that
+ * touches several aggregates (an item changing hands, a two-way exit) is one atomic transaction.
+ */
+export class Manager {
+  readonly #runtime: Runtime;
+  readonly #meta: Partial<EventMetadata>;
+
+  constructor(runtime: Runtime, metadata: Partial<EventMetadata> = {}) {
+    this.#runtime = runtime;
+    this.#meta = metadata;
+  }
+
+  /** The same manager acting for someone: their id goes into every event's metadata. */
+  as(actorId: string, correlationId?: string): Manager {
+    return new Manager(this.#runtime, { ...this.#meta, actorId, ...(correlationId && { correlationId }) });
+  }
+
+  get runtime(): Runtime {
+    return this.#runtime;
+  }
+
+  state(id: string): Promise<AggregateState | undefined> {
+    return this.#runtime.state(id);
+  }
+
+  async createRoom(room: { id?: string; name: string; description: string }): Promise<string> {
+    const id = room.id ?? `room:${randomUUID()}`;
+    await this.#do({ type: 'CreateRoom', id, name: room.name, description: room.description });
+    return id;
+  }
+
+  async describeRoom(roomId: string, description: string): Promise<void> {
+    await this.#do({ type: 'UpdateRoomDescription', id: roomId, description });
+  }
+
+  /** An exit from one room to another, and the way back when `back` is given: both or neither. */
+  async digExit(from: string, direction: string, to: string, back?: string): Promise<void> {
+    const commands: Command[] = [{ type: 'AddRoomExit', id: from, direction, targetRoomId: to }];
+    if (back) commands.push({ type: 'AddRoomExit', id: to, direction: back, targetRoomId: from });
+    await this.#runtime.transaction(commands, this.#meta);
+  }
+
+  /** Creates an object; with `heldBy`, it starts in that holder's inventory (atomically). */
+  async createObject(object: { id?: string; name: string; generic: string; heldBy?: string; attributes?: Attributes }): Promise<string> {
+    const id = object.id ?? `obj:${randomUUID()}`;
+    const commands: Command[] = [{ type: 'CreateGameObject', id, name: object.name, generic: object.generic, containerId: object.heldBy ?? null }];
+    if (object.attributes && Object.keys(object.attributes).length > 0) commands.push({ type: 'UpdateGameObjectAttributes', id, attributes: object.attributes });
+    if (object.heldBy) commands.push({ type: 'AddItemToInventory', id: object.heldBy, itemId: id });
+    await this.#runtime.transaction(commands, this.#meta);
+    return id;
+  }
+
+  /** Deletes an object, taking it out of its holder's inventory in the same transaction. */
+  async deleteObject(id: string): Promise<void> {
+    const object = await this.#require(id);
+    const commands: Command[] = [];
+    const holder = object.containerId ? await this.#runtime.state(object.containerId) : undefined;
+    if (holder?.inventory.includes(id)) {
+      const slot = Object.entries(holder.equipment).find(([, item]) => item === id)?.[0];
+      if (slot) commands.push({ type: 'UnequipItem', id: holder.id, itemId: id, slot });
+      commands.push({ type: 'RemoveItemFromInventory', id: holder.id, itemId: id });
+    }
+    commands.push({ type: 'DeleteGameObject', id });
+    await this.#runtime.transaction(commands, this.#meta);
+  }
+
+  /** Moves an object (a player walking, a chest pushed) to another container. */
+  async moveTo(id: string, containerId: string | null): Promise<void> {
+    await this.#do({ type: 'UpdateGameObjectContainer', id, containerId });
+  }
+
+  async setAttribute(id: string, key: string, value: Attributes[string]): Promise<void> {
+    await this.#do({ type: 'UpdateGameObjectAttribute', id, key, value });
+  }
+
+  /** Creates a player character; the password is hashed with scrypt here and never stored or logged. */
+  async createPlayer(player: { name: string; password: string; roomId?: string; admin?: boolean }): Promise<string> {
+    const id = playerId(player.name);
+    const commands: Command[] = [{ type: 'CreatePlayer', id, name: player.name.trim(), passwordHash: await hashPassword(player.password) }];
+    if (player.roomId) commands.push({ type: 'UpdateGameObjectContainer', id, containerId: player.roomId });
+    if (player.admin) commands.push({ type: 'UpdatePlayerAdminStatus', id, admin: true });
+    await this.#runtime.transaction(commands, this.#meta);
+    return id;
+  }
+
+  /** The player if name and password match; undefined otherwise (never says which was wrong). */
+  async login(name: string, password: string): Promise<PlayerState | undefined> {
+    const player = await this.#runtime.state(playerId(name));
+    if (!player || player.kind !== 'player' || player.deleted) {
+      await hashPassword(password); // same cost either way: no timing hint about which names exist
+      return undefined;
+    }
+    return (await verifyPassword(password, player.passwordHash)) ? player : undefined;
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    await this.#do({ type: 'UpdatePlayerPassword', id, passwordHash: await hashPassword(password) });
+  }
+
+  async setAdmin(id: string, admin: boolean): Promise<void> {
+    await this.#do({ type: 'UpdatePlayerAdminStatus', id, admin });
+  }
+
+  /**
+   * Moves an item from one holder to another (room floor → player, player → player...): the item
+   * leaves the first inventory, enters the second, and its container changes, in one atomic append.
+   */
+  async transfer(itemId: string, from: string, to: string): Promise<CommandResult[]> {
+    return this.#runtime.transaction(
+      [
+        { type: 'RemoveItemFromInventory', id: from, itemId },
+        { type: 'AddItemToInventory', id: to, itemId },
+        { type: 'UpdateGameObjectContainer', id: itemId, containerId: to },
+      ],
+      this.#meta,
+    );
+  }
+
+  async equip(holder: string, itemId: string, slot: string): Promise<void> {
+    await this.#do({ type: 'EquipItem', id: holder, itemId, slot });
+  }
+
+  async unequip(holder: string, itemId: string, slot: string): Promise<void> {
+    await this.#do({ type: 'UnequipItem', id: holder, itemId, slot });
+  }
+
+  async room(id: string): Promise<RoomState> {
+    const room = await this.#require(id);
+    if (room.kind !== 'room') throw new CommandRejectedError('WRONG_KIND', id, 'look', `${id} is not a room`);
+    return room;
+  }
+
+  #do(command: Command): Promise<CommandResult> {
+    return this.#runtime.execute(command, this.#meta);
+  }
+
+  async #require(id: string): Promise<AggregateState> {
+    const state = await this.#runtime.state(id);
+    if (!state || state.deleted) throw new NotFoundError(id);
+    return state;
+  }
+}

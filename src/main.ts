@@ -1,22 +1,27 @@
 import { loadConfig } from './config/loadConfig.ts';
-import { runDemo } from './demo.ts';
 import { isRuntimeError } from './errors.ts';
-import { openRuntime } from './runtime/openRuntime.ts';
+import { startGame } from './game/startGame.ts';
 
-/** The main job on the embedded default: open the configured SQLite world and play the demo scene. */
+/** The main job: the MUD server on the configured store (embedded SQLite by default). */
 async function main(): Promise<void> {
   const config = loadConfig(process.argv[2] ?? 'conf/server.yml');
-  const runtime = await openRuntime(config);
-  try {
-    console.log(
-      runtime.storeKind === 'sqlite'
-        ? `World store: ${config.sqlite.path} (SQLite, durability ${config.sqlite.durability})`
-        : `World store: ImmuDB ${config.store.kind === 'immudb' ? `${config.store.host}:${config.store.port}/${config.store.database}` : ''}`,
+  const running = await startGame(config);
+  const where = running.storeKind === 'sqlite' ? `SQLite ${config.sqlite.path}` : `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database}`;
+  console.log(`Aethyr is listening on telnet://${running.game.address}:${running.game.port} (world: ${where}${running.seeded ? ', newly seeded' : ''})`);
+  console.log(`Metrics: http://${running.metrics.address}:${running.metrics.port}/metrics, health: /health. Ctrl-C stops gracefully.`);
+  // Signal handlers belong to the application entry, never to the library.
+  const shutdown = (signal: string) => {
+    console.log(`${signal}: finishing in-flight commands and closing the world...`);
+    running.stop().then(
+      () => console.log('Stopped. Every acknowledged change is in the store.'),
+      (error: unknown) => {
+        console.error(error);
+        process.exitCode = 1;
+      },
     );
-    await runDemo(runtime, (line) => console.log(line));
-  } finally {
-    await runtime.close();
-  }
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -25,9 +25,9 @@ it('the demo seeds a world once, plays its scene, and the world survives a resta
   await runtime.close();
 });
 
-it('the main command runs the demo on the embedded SQLite default', async () => {
+it('the demo command runs the scene on the embedded SQLite default', async () => {
   const path = temp.file();
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/demoMain.ts'], {
     env: { ...process.env, AETHYR_SQLITE_PATH: path },
   });
   expect(stdout).toContain(`World store: ${path} (SQLite, durability full)`);

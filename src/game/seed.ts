@@ -1,0 +1,35 @@
+import type { Manager } from './Manager.ts';
+
+/** Where new characters start. */
+export const START_ROOM = 'room:square';
+
+/**
+ * Seeds a small world on first start (a no-op when the start room exists): a handful of rooms with
+ * exits both ways, and items to pick up, wear and wield. Everything goes through the Manager, so the
+ * seed is events like any other change.
+ */
+export async function seedWorld(manager: Manager): Promise<boolean> {
+  if (await manager.state(START_ROOM)) return false;
+  const rooms = [
+    { id: START_ROOM, name: 'Town Square', description: 'Cobbles ring a dry fountain. Lanes lead off in every direction.' },
+    { id: 'room:smithy', name: 'The Smithy', description: 'Heat rolls off the forge. Tools hang on every wall.' },
+    { id: 'room:tavern', name: 'The Crooked Tavern', description: 'Low beams, a long bar, and the smell of stew.' },
+    { id: 'room:cellar', name: 'Tavern Cellar', description: 'Barrels in the dark. Something drips.' },
+    { id: 'room:garden', name: 'Herb Garden', description: 'Neat beds of sage and thyme behind a low wall.' },
+  ];
+  for (const room of rooms) await manager.createRoom(room);
+  await manager.digExit(START_ROOM, 'east', 'room:smithy', 'west');
+  await manager.digExit(START_ROOM, 'north', 'room:tavern', 'south');
+  await manager.digExit('room:tavern', 'down', 'room:cellar', 'up');
+  await manager.digExit(START_ROOM, 'west', 'room:garden', 'east');
+  const items = [
+    { id: 'obj:helm', name: 'an iron helm', generic: 'armour', heldBy: 'room:smithy', attributes: { slot: 'head' } },
+    { id: 'obj:sword', name: 'a short sword', generic: 'weapon', heldBy: 'room:smithy', attributes: { damage: 4 } },
+    { id: 'obj:cloak', name: 'a grey cloak', generic: 'armour', heldBy: 'room:tavern', attributes: { slot: 'body' } },
+    { id: 'obj:bread', name: 'a loaf of bread', generic: 'food', heldBy: 'room:tavern' },
+    { id: 'obj:lantern', name: 'a brass lantern', generic: 'light', heldBy: 'room:cellar' },
+    { id: 'obj:trowel', name: 'a garden trowel', generic: 'tool', heldBy: 'room:garden' },
+  ];
+  for (const item of items) await manager.createObject(item);
+  return true;
+}

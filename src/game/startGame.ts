@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics } from 'prom-client';
+import type { RuntimeConfig } from '../config/loadConfig.ts';
+import { startMetricsServer } from '../metrics/httpServer.ts';
+import { createMetrics } from '../metrics/metrics.ts';
+import { createProjections } from '../projections/projections.ts';
+import { stderrLogger, type Logger } from '../runtime/logger.ts';
+import { openRuntime } from '../runtime/openRuntime.ts';
+import { GameServer } from './server/GameServer.ts';
+import { Manager } from './Manager.ts';
+import { seedWorld } from './seed.ts';
+
+export interface RunningGame {
+  readonly game: AddressInfo;
+  readonly metrics: AddressInfo;
+  readonly storeKind: 'sqlite' | 'immudb';
+  readonly seeded: boolean;
+  /** Graceful stop: no new connections, in-flight commands finish, then everything closes. */
+  stop(): Promise<void>;
+}
+
+/** Opens the world (store, runtime, projections), seeds it on first start, and starts the servers. */
+export async function startGame(config: RuntimeConfig, logger: Logger = stderrLogger): Promise<RunningGame> {
+  const metrics = createMetrics();
+  collectDefaultMetrics({ register: metrics.registry });
+  const runtime = await openRuntime(config, { metrics, logger });
+  const projections = createProjections(runtime.store, { path: config.projections.path, batchSize: config.projections.batchSize, pollMs: config.projections.pollMs, metrics, logger });
+  projections.start();
+  const manager = new Manager(runtime, { actorId: 'server' });
+  const seeded = await seedWorld(manager.as('seed'));
+  const server = new GameServer({ manager, metrics, projections, host: config.server.host, port: config.server.port, logger });
+  const game = await server.start();
+  const http = await startMetricsServer({
+    registry: metrics.registry,
+    host: config.metricsServer.host,
+    port: config.metricsServer.port,
+    health: async () => {
+      const stats = await runtime.stats();
+      const projection = projections.status();
+      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, projection };
+    },
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    game,
+    metrics: http.address,
+    storeKind: runtime.storeKind,
+    seeded,
+    stop: () =>
+      (stopping ??= (async () => {
+        await server.stop();
+        await new Promise((resolve) => http.server.close(resolve));
+        await projections.close();
+        await runtime.close();
+      })()),
+  };
+}

@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type RuntimeConfig } from '../../src/config/loadConfig.ts';
+import { startGame, type RunningGame } from '../../src/game/startGame.ts';
+import { IAC } from '../../src/game/server/telnet.ts';
+import { silentLogger } from '../../src/runtime/logger.ts';
+import { MudClient } from '../support/mudClient.ts';
+import { tempDirs } from '../support/tempStore.ts';
+
+const temp = tempDirs();
+const clients: MudClient[] = [];
+const games: RunningGame[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const g of games.splice(0)) await g.stop();
+});
+afterAll(() => temp.cleanup());
+
+function worldConfig(path = temp.file()): RuntimeConfig {
+  return loadConfig('conf/server.yml', {
+    AETHYR_SQLITE_PATH: path,
+    AETHYR_PROJECTIONS_PATH: `${dirname(path)}/projections.db`,
+    AETHYR_SERVER_PORT: '0',
+    AETHYR_METRICS_PORT: '0',
+  });
+}
+async function start(config: RuntimeConfig): Promise<RunningGame> {
+  const game = await startGame(config, silentLogger);
+  games.push(game);
+  return game;
+}
+async function client(game: RunningGame): Promise<MudClient> {
+  const c = await MudClient.connect(game.game.port);
+  clients.push(c);
+  return c;
+}
+
+describe('the MUD over a real TCP socket', () => {
+  it('two players build, move, get, wear and give; a restart brings every bit of it back', async () => {
+    const config = worldConfig();
+    const game = await start(config);
+    expect(game.game.address).toBe('127.0.0.1');
+    const ann = await client(game);
+    expect(await ann.login('Ann', 'anns-password', true)).toContain('you can build');
+    expect(await ann.ask('help', '@dig')).toContain('@dig');
+    const bob = await client(game);
+    await bob.login('Bob', 'bobs-password', true);
+    expect(await bob.ask('help', 'quit')).not.toContain('@dig'); // only the first character builds
+
+    // Ann digs a vault south of the square and makes a crown in it.
+    await ann.ask('@dig e Vault', 'There is already an exit that way.');
+    await ann.ask('@dig s Vault', 'You dig south to Vault');
+    await ann.ask('s', 'Exits: north');
+    await ann.ask('@describe Gold glints everywhere.', 'described anew');
+    await ann.ask('@create golden crown slot=head', 'You create golden crown');
+    await ann.ask('drop crown', 'You drop golden crown');
+    // Bob walks over, sees Ann and the crown, takes it, wears it, and gives his sword to Ann.
+    await bob.ask('s', /Here: Ann/);
+    expect(await ann.expect('Bob arrives from the north.')).toBeTruthy();
+    await bob.ask('get crown', 'You pick up golden crown');
+    await ann.expect('Bob picks up golden crown.');
+    await bob.ask('wear crown', 'You wear golden crown on your head');
+    await bob.ask('n', 'Town Square');
+    await bob.ask('e', 'Smithy');
+    await bob.ask('get sword', 'You pick up a short sword');
+    await bob.ask('w', 'Town Square');
+    await bob.ask('s', 'Vault');
+    await bob.ask('give sword ann', 'You give a short sword to Ann');
+    await ann.expect('Bob gives you a short sword.');
+    expect(await ann.ask('i', 'short sword')).toContain('You carry:');
+    await bob.ask('say the crown fits', 'You say, "the crown fits"');
+    await ann.expect('Bob says, "the crown fits"');
+    const bobInventory = await bob.ask('i', /You carry[\s\S]*?\r\n> /);
+    expect(bobInventory).toContain('golden crown (worn on head)');
+
+    await game.stop();
+    games.length = 0;
+    const again = await start(config);
+    expect(again.seeded).toBe(false);
+    const bob2 = await client(again);
+    expect(await bob2.login('Bob', 'bobs-password', false)).toContain('Gold glints everywhere.'); // back where he stood
+    expect(await bob2.ask('i', /You carry[\s\S]*?\r\n> /)).toContain('golden crown (worn on head)');
+    const ann2 = await client(again);
+    await ann2.login('Ann', 'anns-password', false);
+    expect(await ann2.ask('i', /You carry[\s\S]*?\r\n> /)).toContain('a short sword');
+    expect(await ann2.ask('n', 'Exits:')).toContain('Town Square');
+    expect(await ann2.ask('s', 'Exits:')).toContain('Vault');
+    const history = await ann2.ask('@history Bob', /History of player:bob:[\s\S]*?\r\n> /);
+    expect(history).toMatch(/ItemEquipped \{"itemId":"obj:[^"]+","slot":"head"\} \(by player:bob\)/);
+    expect(history).toContain('"passwordHash":"<redacted>"');
+    expect(await ann2.ask('@at Bob 2', /"admin": false[\s\S]*?> /)).toContain('"containerId": null');
+  }, 60_000);
+
+  it('never echoes, stores or logs a password', async () => {
+    const config = worldConfig();
+    const game = await start(config);
+    const c = await client(game);
+    await c.expect('By what name');
+    c.send('Cyd');
+    await c.expect('Choose a password');
+    expect(c.raw.includes(Buffer.from([IAC, 251, 1]))).toBe(true); // IAC WILL ECHO: the client stops echoing
+    await c.ask('hunter2-secret', 'Repeat it');
+    await c.ask('hunter2-secret', 'Welcome, Cyd.');
+    expect(c.raw.includes(Buffer.from([IAC, 252, 1]))).toBe(true); // and echoes again afterwards
+    expect(c.raw.toString('latin1')).not.toContain('hunter2');
+    await game.stop();
+    games.length = 0;
+    for (const file of [config.sqlite.path, `${config.sqlite.path}-wal`, config.projections.path]) {
+      let bytes = '';
+      try {
+        bytes = readFileSync(file).toString('latin1');
+      } catch {
+        continue;
+      }
+      expect(bytes).not.toContain('hunter2');
+    }
+  });
+
+  it('wrong passwords are refused and rate-limited', async () => {
+    const game = await start(worldConfig());
+    const c = await client(game);
+    await c.login('Dee', 'right-password', true);
+    c.close();
+    const intruder = await client(game);
+    await intruder.expect('By what name');
+    for (let i = 0; i < 5; i++) {
+      intruder.send('Dee');
+      await intruder.expect('Password:');
+      await intruder.ask(`guess-${i}`, 'Wrong password.');
+    }
+    intruder.send('Dee');
+    await intruder.expect('Too many failed logins');
+    await expect.poll(() => intruder.closed).toBe(true);
+  });
+});
+
+describe('hostile input', () => {
+  it('survives overlong lines, binary garbage, telnet negotiation, floods and mid-command disconnects', async () => {
+    const game = await start(worldConfig());
+    const eve = await client(game);
+    await eve.login('Eve', 'eves-password', true);
+
+    eve.send('x'.repeat(5000));
+    await eve.expect('too long');
+    eve.send(Buffer.from([0xff, 0xfd, 0x18, 0xff, 0xfb, 0x1f, 0xff, 0xfa, 0x18, 0x00, 0x41, 0x42, 0xff, 0xf0]));
+    eve.send(Buffer.from([0x00, 0x01, 0x1b, 0x5b, 0x41, 0xc3, 0x28, 0xfe, 0xfe, 0x0d, 0x0a]));
+    await eve.expect('Huh?');
+    eve.send(Buffer.concat([Buffer.from([0xff, 0xfd, 0x01]), Buffer.from('look\r\n')])); // negotiation before a command
+    expect(await eve.expect('Town Square')).toBeTruthy();
+
+    // A flood: far more commands at once than the limit; the rest are refused, the session survives.
+    eve.send(Array.from({ length: 200 }, () => 'who').join('\r\n'));
+    await eve.expect('Slow down');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await eve.ask('say still here', 'You say, "still here"')).toBeTruthy();
+
+    // Many connections at once: each gets the prompt, and a player is still served.
+    const crowd = await Promise.all(Array.from({ length: 300 }, () => client(game)));
+    await Promise.all(crowd.map((c) => c.expect('By what name')));
+    for (const [i, c] of crowd.entries()) c.send(i % 2 ? Buffer.from([0xff, 0xff, 0x00, 0x7f]) : '!!');
+    expect(await eve.ask('who', /1 online: Eve/)).toBeTruthy();
+    for (const c of crowd) c.close();
+
+    // A client that sends a command and vanishes: the command still completes and is durable.
+    const ghost = await client(game);
+    await ghost.login('Ghost', 'ghost-password', true);
+    ghost.send('e');
+    ghost.send('get helm');
+    ghost.socket.destroy();
+    const back = await client(game);
+    await back.login('Ghost', 'ghost-password', false);
+    expect(await back.ask('i', /You carry[\s\S]*?\r\n> /)).toContain('an iron helm');
+  }, 60_000);
+});
+
+describe('metrics and health', () => {
+  it('serves valid Prometheus exposition that reflects the session, and /health', async () => {
+    const game = await start(worldConfig());
+    const c = await client(game);
+    await c.login('Fay', 'fays-password', true);
+    await c.ask('e', 'Smithy');
+    await c.ask('get helm', 'You pick up');
+    const base = `http://127.0.0.1:${game.metrics.port}`;
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    const sample = /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/;
+    for (const line of text.split('\n').filter(Boolean)) {
+      if (line.startsWith('#')) expect(line).toMatch(/^# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+$/);
+      else expect(line).toMatch(sample);
+    }
+    expect(text).toMatch(/aethyr_game_commands_total\{verb="get",outcome="ok"\} 1/);
+    expect(text).toMatch(/aethyr_game_commands_total\{verb="e",outcome="ok"\} 1/);
+    expect(text).toMatch(/aethyr_commands_total\{type="transaction",outcome="ok"\} \d+/);
+    expect(text).toMatch(/aethyr_game_sessions 1/);
+    expect(text).toMatch(/aethyr_live_actors \d+/);
+    expect(text).toMatch(/aethyr_projection_lag_events\{name="world"\} \d+/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    const health = (await (await fetch(`${base}/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ ok: true, store: 'sqlite', sessions: 1, projection: { state: 'running' } });
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+});

@@ -58,7 +58,15 @@ export const configFileSchema = z.strictObject({
     .prefault({}),
   pool: z.strictObject({ threads: positiveInt.optional() }).prefault({}),
   server: z
-    .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(4000) })
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(4000),
+      max_connections: positiveInt.default(1000),
+      max_line_bytes: positiveInt.default(512),
+      command_burst: positiveInt.default(20),
+      commands_per_second: positiveInt.default(10),
+      login_failures_per_minute: positiveInt.default(5),
+    })
     .prefault({}),
   metrics: z
     .strictObject({ host: z.string().min(1).default('127.0.0.1'), port: port.default(9464) })

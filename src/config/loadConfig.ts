@@ -22,7 +22,15 @@ export interface RuntimeConfig extends Omit<RuntimeOptions, 'store'> {
   readonly projections: { readonly path: string; readonly batchSize: number; readonly pollMs: number };
   /** Worker threads for parallel replay (default: the machine's parallelism). */
   readonly poolThreads: number | undefined;
-  readonly server: { readonly host: string; readonly port: number };
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    readonly maxConnections: number;
+    readonly maxLineBytes: number;
+    readonly commandBurst: number;
+    readonly commandsPerSecond: number;
+    readonly loginFailures: number;
+  };
   readonly metricsServer: { readonly host: string; readonly port: number };
 }
 
@@ -59,7 +67,15 @@ export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
     conflictRetries: es.conflict_retries,
     projections: { path: file.projections.path, batchSize: file.projections.batch_size, pollMs: file.projections.poll_ms },
     poolThreads: file.pool.threads,
-    server: file.server,
+    server: {
+      host: file.server.host,
+      port: file.server.port,
+      maxConnections: file.server.max_connections,
+      maxLineBytes: file.server.max_line_bytes,
+      commandBurst: file.server.command_burst,
+      commandsPerSecond: file.server.commands_per_second,
+      loginFailures: file.server.login_failures_per_minute,
+    },
     metricsServer: file.metrics,
   };
 }

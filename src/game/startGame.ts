@@ -28,7 +28,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   projections.start();
   const manager = new Manager(runtime, { actorId: 'server' });
   const seeded = await seedWorld(manager.as('seed'));
-  const server = new GameServer({ manager, metrics, projections, host: config.server.host, port: config.server.port, logger });
+  const server = new GameServer({ manager, metrics, projections, logger, ...config.server });
   const game = await server.start();
   const http = await startMetricsServer({
     registry: metrics.registry,

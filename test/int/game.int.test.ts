@@ -202,3 +202,35 @@ describe('metrics and health', () => {
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });
 });
+
+describe('builder commands', () => {
+  it('@stats, @verify, @rebuild, @create, @destroy, @at, and refusals for non-builders', async () => {
+    const config = worldConfig();
+    const game = await start({ ...config, server: { ...config.server, commandBurst: 100 } });
+    const ann = await client(game);
+    await ann.login('Ann', 'anns-password', true);
+    expect(await ann.ask('@stats', /events \d+, aggregates \d+, snapshots \d+, live actors \d+, sessions 1/)).toBeTruthy();
+    expect(await ann.ask('@verify', /Verified \d+ events in \d+ streams: intact\./)).toBeTruthy();
+    expect(await ann.ask('@rebuild', /Replayed \d+ aggregates: 0 divergent\. Read model rebuilt from \d+ events\./)).toBeTruthy();
+    await ann.ask('@create', 'Usage: @create');
+    await ann.ask('@create lucky stone weight=2', 'You create lucky stone');
+    expect(await ann.ask('look stone', /weight: 2/)).toBeTruthy();
+    await ann.ask('@destroy stone', 'lucky stone is no more.');
+    await ann.ask('@destroy stone', 'No stone here');
+    await ann.ask('@at me 1', '"name": "Ann"');
+    await ann.ask('@frobnicate', 'Unknown builder command');
+    await ann.ask('north', 'The Crooked Tavern');
+    await ann.ask('go nowhere', 'You cannot go nowhere from here.');
+    await ann.ask('give bread', 'Give what to whom?');
+    await ann.ask('drop kazoo', 'You carry no kazoo.');
+    await ann.ask('remove kazoo', 'You are not using any kazoo.');
+    await ann.ask('get bread', 'You pick up a loaf of bread');
+    await ann.ask('wear bread', 'You cannot wear a loaf of bread.');
+    await ann.ask('say', 'Say what?');
+    const bob = await client(game);
+    await bob.login('Bob', 'bobs-password', true);
+    await bob.ask('@dig n Nowhere', 'Huh?');
+    await bob.ask('quit', 'Goodbye.');
+    await expect.poll(() => bob.closed).toBe(true);
+  });
+});

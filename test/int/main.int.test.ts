@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { dirname } from 'node:path';
+import { MudClient } from '../support/mudClient.ts';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
 import { runDemo } from '../../src/demo.ts';
@@ -34,3 +36,40 @@ it('the demo command runs the scene on the embedded SQLite default', async () =>
   expect(stdout).toContain('Seeded a new world.');
   expect(stdout).toMatch(/Stats: \{"eventCount":16,"aggregateCount":4/);
 });
+
+it('the main command serves the MUD on SQLite and stops gracefully on SIGTERM, keeping what was done', async () => {
+  const path = temp.file();
+  const env = { ...process.env, AETHYR_SQLITE_PATH: path, AETHYR_PROJECTIONS_PATH: `${dirname(path)}/p.db`, AETHYR_SERVER_PORT: '0', AETHYR_METRICS_PORT: '0' };
+  const run = () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const port = new Promise<number>((resolve, reject) => {
+      child.stdout.on('data', () => {
+        const m = /listening on telnet:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    return { child, port, output: () => out };
+  };
+  const first = run();
+  const client = await MudClient.connect(await first.port);
+  await client.login('Gus', 'gus-password', true);
+  client.send('e');
+  client.send('get helm');
+  await client.expect('You pick up an iron helm.');
+  first.child.kill('SIGTERM');
+  await client.expect('shutting down');
+  const code = await new Promise((resolve) => first.child.once('exit', resolve));
+  expect(code).toBe(0);
+  expect(first.output()).toMatch(/newly seeded[\s\S]*SIGTERM: finishing in-flight commands[\s\S]*Stopped\./);
+
+  const second = run();
+  const again = await MudClient.connect(await second.port);
+  expect(await again.login('Gus', 'gus-password', false)).toContain('The Smithy');
+  expect(await again.ask('i', /You carry[\s\S]*?> /)).toContain('an iron helm');
+  second.child.kill('SIGINT');
+  expect(await new Promise((resolve) => second.child.once('exit', resolve))).toBe(0);
+  expect(second.output()).not.toContain('newly seeded');
+}, 60_000);

@@ -25,7 +25,7 @@ describe('config', () => {
     const config = loadConfig('conf/server.yml', {});
     expect(config.store).toEqual({ kind: 'sqlite', path: 'data/world.db', durability: 'full', groupCommitWindowMs: 0, busyTimeoutMs: 5000 });
     expect(config.snapshotThreshold).toBe(100);
-    expect(config.server).toEqual({ host: '127.0.0.1', port: 4000 });
+    expect(config.server).toMatchObject({ host: '127.0.0.1', port: 4000, commandBurst: 20 });
     expect(config.metricsServer).toEqual({ host: '127.0.0.1', port: 9464 });
   });
   it('a missing or empty file means documented defaults', () => {

@@ -2,14 +2,13 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import { WorkerPool } from '../src/pool/WorkerPool.ts';
 import { createProjections } from '../src/projections/projections.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
 import { idOf, worldStore } from './lib/dataset.ts';
-import { percentile, round, timed, type Benchmark } from './lib/harness.ts';
+import { percentile, readAndParseAll, round, timed, type Benchmark } from './lib/harness.ts';
 
 /**
  * Projection rebuild events/s (baseline: reading and parsing the same rows), projection lag while the
@@ -22,17 +21,7 @@ export const projections: Benchmark = async ({ quick, log }) => {
   const source = await worldStore({ events, aggregates }, log);
   const dir = mkdtempSync(join(tmpdir(), 'aethyr-bench-projections-'));
 
-  const baseline = await timed(() => {
-    const db = new Database(source, { readonly: true });
-    let n = 0;
-    for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as Iterable<{ data: string; metadata: string }>) {
-      JSON.parse(row.data);
-      JSON.parse(row.metadata);
-      n++;
-    }
-    db.close();
-    return n;
-  });
+  const baseline = await readAndParseAll(source);
 
   const store = new SqliteEventStore({ path: source });
   const projection = createProjections(store, { path: join(dir, 'projections.db') });

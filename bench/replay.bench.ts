@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import { createRuntime } from '../src/runtime/runtime.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
 import { WorkerPool } from '../src/pool/WorkerPool.ts';
 import { worldStore } from './lib/dataset.ts';
-import { round, timed, type Benchmark } from './lib/harness.ts';
+import { readAndParseAll, round, timed, type Benchmark } from './lib/harness.ts';
 
 /**
  * Rebuild the world state from a SQLite store, with and without snapshots, in the worker pool and on
@@ -15,17 +14,7 @@ export const replay: Benchmark = async ({ quick, log }) => {
   const aggregates = quick ? 1_000 : 10_000;
   const path = await worldStore({ events, aggregates }, log);
 
-  const baseline = await timed(() => {
-    const db = new Database(path, { readonly: true });
-    let n = 0;
-    for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as Iterable<{ data: string; metadata: string }>) {
-      JSON.parse(row.data);
-      JSON.parse(row.metadata);
-      n++;
-    }
-    db.close();
-    return n;
-  });
+  const baseline = await readAndParseAll(path);
   log(`baseline: read and parse ${baseline.result} rows in ${baseline.seconds.toFixed(2)} s`);
 
   const store = new SqliteEventStore({ path });

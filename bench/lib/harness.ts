@@ -66,3 +66,19 @@ export function formatTable(results: readonly BenchResult[]): string {
   }
   return lines.join('\n');
 }
+
+/** The replay baseline: one thread reading every event row in global order and JSON.parse-ing it. */
+export async function readAndParseAll(path: string): Promise<{ result: number; seconds: number }> {
+  const { default: Database } = await import('better-sqlite3');
+  return timed(() => {
+    const db = new Database(path, { readonly: true });
+    let n = 0;
+    for (const row of db.prepare('SELECT * FROM events ORDER BY position').iterate() as Iterable<{ data: string; metadata: string }>) {
+      JSON.parse(row.data);
+      JSON.parse(row.metadata);
+      n++;
+    }
+    db.close();
+    return n;
+  });
+}

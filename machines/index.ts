@@ -3,7 +3,9 @@ import type { DomainEvent } from '../src/domain/events.ts';
 import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/domain/state.ts';
 import { GAME_OBJECT_MACHINE_VERSION, gameObjectMachine } from './gameObject.machine.ts';
 import { PLAYER_MACHINE_VERSION, playerMachine } from './player.machine.ts';
-import { foldEvents } from './fold.ts';
+import { foldEvents, type FoldState } from './fold.ts';
+
+export type { FoldState } from './fold.ts';
 import { ROOM_MACHINE_VERSION, roomMachine } from './room.machine.ts';
 
 export { gameObjectMachine, GAME_OBJECT_MACHINE_VERSION } from './gameObject.machine.ts';
@@ -38,15 +40,51 @@ export function initialSnapshot(kind: AggregateKind, id: string): AggregateSnaps
   return snapshot as AggregateSnapshot;
 }
 
-/**
- * Pure fold: applies events with the machine's compiled transition table (see fold.ts) and returns a
- * real machine snapshot. This is what replay and hydration use.
- */
+/** The persisted form of a machine snapshot, as getPersistedSnapshot() gives it for our flat machines. */
+export interface PersistedAggregate {
+  readonly status: 'active';
+  readonly value: string;
+  readonly historyValue: Record<string, never>;
+  readonly context: AggregateState;
+  readonly children: Record<string, never>;
+}
+
+const templates = new Map<AggregateKind, FoldState>();
+
+/** The state before any event (absent), without running XState: its initial state is computed once per kind. */
+export function initialState(kind: AggregateKind, id: string): FoldState {
+  let template = templates.get(kind);
+  if (!template) {
+    const snapshot = initialSnapshot(kind, '');
+    template = { value: snapshot.value as string, context: snapshot.context };
+    templates.set(kind, template);
+  }
+  return { value: template.value, context: { ...template.context, id } };
+}
+
+/** Folds events through the machine's compiled transition table (see fold.ts): what replay and hydration use. */
+export function replay(kind: AggregateKind, from: FoldState, events: Iterable<DomainEvent>): FoldState {
+  return foldEvents(aggregateMachines[kind].machine, from, events);
+}
+
+export function toPersisted(state: FoldState): PersistedAggregate {
+  return { status: 'active', value: state.value, historyValue: {}, context: state.context, children: {} };
+}
+
+/** Reads a persisted snapshot back (as stored in a Snapshot row); throws if it is not one of this machine's states. */
+export function fromPersisted(kind: AggregateKind, persisted: unknown): FoldState {
+  const { value, context } = (persisted ?? {}) as { value?: unknown; context?: unknown };
+  const states = aggregateMachines[kind].machine.config.states ?? {};
+  if (typeof value !== 'string' || !(value in states) || typeof context !== 'object' || context === null) {
+    throw new Error(`not a persisted ${kind} snapshot`);
+  }
+  return { value, context: context as AggregateState };
+}
+
+/** XState-resolved fold, for comparisons with the reference: replay() plus a real machine snapshot. */
 export function replayEvents(kind: AggregateKind, snapshot: AggregateSnapshot, events: Iterable<DomainEvent>): AggregateSnapshot {
-  const { machine } = aggregateMachines[kind];
-  const folded = foldEvents(machine, { value: snapshot.value as string, context: snapshot.context }, events);
-  if (folded.context === snapshot.context && folded.value === snapshot.value) return snapshot;
-  return machine.resolveState({ value: folded.value, context: folded.context } as never) as AggregateSnapshot;
+  const folded = replay(kind, { value: snapshot.value as string, context: snapshot.context }, events);
+  return aggregateMachines[kind].machine.resolveState(folded as never) as AggregateSnapshot;
 }
 
 /** Reference fold: applies events through XState's own `transition`, one interpreted step each. */
@@ -72,9 +110,9 @@ export function persistSnapshot(kind: AggregateKind, snapshot: AggregateSnapshot
   return aggregateMachines[kind].machine.getPersistedSnapshot(snapshot as never);
 }
 
-/** Starts a live actor at the given snapshot. Errors are routed to `onError`, never thrown globally. */
-export function startActor(kind: AggregateKind, id: string, snapshot: AggregateSnapshot, onError: (e: unknown) => void): AggregateActor {
-  const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: snapshot as never });
+/** Starts a live actor in the given state. Errors are routed to `onError`, never thrown globally. */
+export function startActor(kind: AggregateKind, id: string, state: FoldState, onError: (e: unknown) => void): AggregateActor {
+  const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: toPersisted(state) as never });
   actor.subscribe({ error: onError });
   return actor.start();
 }

@@ -1,4 +1,4 @@
-import { aggregateMachines, initialSnapshot, kindOfFirstEvent, persistSnapshot, replayEvents, restoreSnapshot } from '../../machines/index.ts';
+import { aggregateMachines, fromPersisted, initialState, kindOfFirstEvent, replay, toPersisted } from '../../machines/index.ts';
 import type { Snapshot, StoredEvent } from '../eventStore/types.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import type { ReplayedAggregate } from './protocol.ts';
@@ -20,8 +20,8 @@ export function replayAggregate(
   const kind = usable?.kind ?? (first && kindOfFirstEvent(first));
   if (!kind) return undefined;
   const fromSnapshot = (s: Snapshot) =>
-    replayEvents(kind, restoreSnapshot(kind, s.state), events.filter((e) => e.version > s.version));
-  const replayed = useSnapshots && usable ? fromSnapshot(usable) : replayEvents(kind, initialSnapshot(kind, streamId), events);
+    replay(kind, fromPersisted(kind, s.state), events.filter((e) => e.version > s.version));
+  const replayed = useSnapshots && usable ? fromSnapshot(usable) : replay(kind, initialState(kind, streamId), events);
   const version = events.at(-1)?.version ?? usable?.version ?? 0;
   let alternative: string | undefined;
   if (!useSnapshots && usable) {
@@ -35,7 +35,7 @@ export function replayAggregate(
     streamId,
     kind,
     version,
-    snapshot: JSON.stringify(persistSnapshot(kind, replayed)),
+    snapshot: JSON.stringify(toPersisted(replayed)),
     state: canonicalJson(replayed.context),
     ...(alternative !== undefined && { fromSnapshot: alternative }),
   };

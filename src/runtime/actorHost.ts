@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   aggregateMachines,
-  initialSnapshot,
+  fromPersisted,
+  initialState,
   kindOfFirstEvent,
-  replayEvents,
-  restoreSnapshot,
+  replay,
   startActor,
   type AggregateActor,
-  type AggregateSnapshot,
+  type FoldState,
 } from '../../machines/index.ts';
 import type { Command } from '../domain/commands.ts';
 import { decide } from '../domain/decide.ts';
@@ -123,22 +123,21 @@ export class ActorHost {
   }
 
   #lease(release: () => void): Lease {
-    const current = () => this.#actor?.getSnapshot() as AggregateSnapshot | undefined;
     return {
       id: this.id,
       version: this.#version,
-      state: () => current()?.context,
+      state: () => this.#current()?.context,
       decide: (commands) => {
         const events: DomainEvent[] = [];
         let kind = this.#kind;
-        let snapshot = current();
+        let state = this.#current();
         for (const command of commands) {
-          const decision = decide(snapshot?.context, command);
+          const decision = decide(state?.context, command);
           if (!decision.ok) throw decision.error;
           const first = decision.events[0];
           if (!first) continue;
           kind ??= kindOfFirstEvent(first);
-          snapshot = replayEvents(kind, snapshot ?? initialSnapshot(kind, this.id), decision.events);
+          state = replay(kind, state ?? initialState(kind, this.id), decision.events);
           events.push(...decision.events);
         }
         return events;
@@ -147,7 +146,7 @@ export class ActorHost {
         const first = events[0];
         if (!first) return;
         this.#kind ??= kindOfFirstEvent(first);
-        this.#actor ??= this.#start(this.#kind, initialSnapshot(this.#kind, this.id));
+        this.#actor ??= this.#start(this.#kind, initialState(this.#kind, this.id));
         for (const event of events) this.#actor.send(event);
         this.#version = result.nextExpectedVersion;
       },
@@ -204,14 +203,14 @@ export class ActorHost {
   async #execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
     for (let attempt = 0; ; attempt++) {
       await this.#ensureLoaded();
-      const current = this.#actor?.getSnapshot() as AggregateSnapshot | undefined;
+      const current = this.#current();
       const decision = decide(current?.context, command);
       if (!decision.ok) throw decision.error;
       const first = decision.events[0];
       if (!first) return { aggregateId: this.id, version: this.#version, events: [] };
       const kind = this.#kind ?? kindOfFirstEvent(first);
       // Dry-run the handlers first: a handler that throws refuses the command before anything is stored.
-      replayEvents(kind, current ?? initialSnapshot(kind, this.id), decision.events);
+      replay(kind, current ?? initialState(kind, this.id), decision.events);
 
       const events = envelope(decision.events, metadata, this.#env.clock);
       let result;
@@ -226,7 +225,7 @@ export class ActorHost {
         throw error;
       }
       this.#kind = kind;
-      this.#actor ??= this.#start(kind, initialSnapshot(kind, this.id));
+      this.#actor ??= this.#start(kind, initialState(kind, this.id));
       for (const event of decision.events) this.#actor.send(event);
       this.#version = result.nextExpectedVersion;
       if (this.#actorError !== undefined) throw this.#actorError;
@@ -240,14 +239,11 @@ export class ActorHost {
     const saved = await store.loadSnapshot(this.id);
     const usable = saved && saved.machineVersion === aggregateMachines[saved.kind].version ? saved : undefined;
     let kind = usable?.kind;
-    let snapshot = usable && restoreSnapshot(usable.kind, usable.state);
+    const from = usable && fromPersisted(usable.kind, usable.state);
     const tail = await store.readStream(this.id, { fromVersion: (usable?.version ?? 0) + 1 });
     const first = tail[0];
     if (!kind && first) kind = kindOfFirstEvent(first);
-    if (kind) {
-      snapshot = replayEvents(kind, snapshot ?? initialSnapshot(kind, this.id), tail);
-      this.#actor = this.#start(kind, snapshot);
-    }
+    if (kind) this.#actor = this.#start(kind, replay(kind, from ?? initialState(kind, this.id), tail));
     this.#kind = kind;
     this.#version = tail.at(-1)?.version ?? usable?.version ?? 0;
     this.#snapshotVersion = usable?.version ?? 0;
@@ -255,9 +251,15 @@ export class ActorHost {
     this.#env.metrics.actorSpawns.inc();
   }
 
-  #start(kind: AggregateKind, snapshot: AggregateSnapshot): AggregateActor {
+  /** The live actor's state, as a fold starting point. */
+  #current(): FoldState | undefined {
+    const snapshot = this.#actor?.getSnapshot();
+    return snapshot && { value: snapshot.value as string, context: snapshot.context as AggregateState };
+  }
+
+  #start(kind: AggregateKind, state: FoldState): AggregateActor {
     this.#actorError = undefined;
-    return startActor(kind, this.id, snapshot, (error) => {
+    return startActor(kind, this.id, state, (error) => {
       this.#actorError = error;
     });
   }

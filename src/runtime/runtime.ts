@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { initialSnapshot, kindOfFirstEvent, replayEvents } from '../../machines/index.ts';
+import { initialState, kindOfFirstEvent, replay } from '../../machines/index.ts';
 import { commandTypes, parseCommand, type Command } from '../domain/commands.ts';
 import type { AggregateState } from '../domain/state.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
@@ -219,7 +219,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
       const kind = kindOfFirstEvent(first);
-      return replayEvents(kind, initialSnapshot(kind, id), upTo).context;
+      return replay(kind, initialState(kind, id), upTo).context;
     },
     async stats() {
       assertOpen();

@@ -4,6 +4,10 @@ import {
   applyEvents,
   gameObjectMachine,
   initialSnapshot,
+  initialState,
+  fromPersisted,
+  toPersisted,
+  replay,
   kindOfFirstEvent,
   playerMachine,
   restoreSnapshot,
@@ -53,7 +57,7 @@ describe('machines', () => {
       { type: 'ItemAddedToInventory', data: { itemId: 'gem' } },
     ];
     const replayed = applyEvents('room', initialSnapshot('room', 'r'), events);
-    const actor = startActor('room', 'r', initialSnapshot('room', 'r'), (e) => {
+    const actor = startActor('room', 'r', initialState('room', 'r'), (e) => {
       throw e;
     });
     for (const event of events) actor.send(event);
@@ -62,6 +66,12 @@ describe('machines', () => {
     const restored = restoreSnapshot('room', persisted);
     expect(restored.value).toBe('active');
     expect(restored.context).toEqual(replayed.context);
+    // Our persisted form is exactly XState's, and reads back to the same state.
+    const folded = replay('room', initialState('room', 'r'), events);
+    expect(toPersisted(folded)).toEqual(persisted);
+    expect(fromPersisted('room', persisted)).toEqual(folded);
+    expect(() => fromPersisted('room', { value: 'flying', context: {} })).toThrow(/not a persisted room snapshot/);
+    expect(initialState('player', 'p')).toEqual({ value: 'absent', context: initialSnapshot('player', 'p').context });
   });
   it('a throwing handler surfaces as an error from the pure fold', () => {
     const broken = { ...initialSnapshot('player', 'p'), value: 'active', context: { ...initialSnapshot('player', 'p').context, inventory: null } };

@@ -41,8 +41,10 @@ export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): St
   if (!event) {
     throw new ValidationError(`stored event at position ${row.position} (${row.stream_id} v${row.version}) has an unknown type or invalid ${row.type} data`);
   }
+  // An explicit literal, not a spread: one hidden class for every stored event (measurably faster).
   return {
-    ...event,
+    type: event.type,
+    data: event.data,
     eventId: row.event_id,
     streamId: row.stream_id,
     version: row.version,
@@ -52,5 +54,22 @@ export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): St
     metadata: JSON.parse(row.metadata) as EventMetadata,
     hash: row.hash,
     chainHash: row.chain_hash,
-  };
+  } as StoredEvent;
+}
+
+/** The stored form of an event just written: its envelope plus where the store put it. */
+export function storedEvent(event: NewEvent, streamId: string, row: { version: number; hash: string; chain_hash: string }, position: number): StoredEvent {
+  return {
+    type: event.type,
+    data: event.data,
+    eventId: event.eventId,
+    streamId,
+    version: row.version,
+    position,
+    schemaVersion: event.schemaVersion,
+    occurredAt: event.occurredAt,
+    metadata: event.metadata,
+    hash: row.hash,
+    chainHash: row.chain_hash,
+  } as StoredEvent;
 }

@@ -45,7 +45,9 @@ export interface Lease {
 /** Wraps domain events in the envelope the runtime writes: ids, schema versions, time, metadata. */
 export function envelope(events: readonly DomainEvent[], metadata: EventMetadata, clock: Clock): NewEvent[] {
   const occurredAt = new Date(clock.now()).toISOString();
-  return events.map((event) => ({ ...event, eventId: randomUUID(), schemaVersion: currentSchemaVersions[event.type], occurredAt, metadata }));
+  return events.map(
+    (event) => ({ type: event.type, data: event.data, eventId: randomUUID(), schemaVersion: currentSchemaVersions[event.type], occurredAt, metadata }) as NewEvent,
+  );
 }
 
 /** What every host shares, supplied by the supervisor. */

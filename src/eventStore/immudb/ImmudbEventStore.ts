@@ -4,7 +4,7 @@ import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import { deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -191,7 +191,7 @@ export class ImmudbEventStore implements EventStore {
           const events = linked.rows.map((row, i): StoredEvent => {
             const stored = { ...row, position: ++localPosition };
             planned.push(stored);
-            return { ...(part.events[i] as NewEvent), streamId: part.streamId, version: row.version, position: stored.position, hash: row.hash, chainHash: row.chain_hash };
+            return storedEvent(part.events[i] as NewEvent, part.streamId, row, stored.position);
           });
           localChain = linked.chainHash;
           const version = current.version + events.length;

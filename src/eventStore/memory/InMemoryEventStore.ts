@@ -2,7 +2,7 @@ import { ClosedError } from '../../errors.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import { deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -59,7 +59,7 @@ export class InMemoryEventStore implements EventStore {
     });
     const stored = linked.rows.map((row, i): StoredEvent => {
       const position = this.#push({ ...row, position: 0 });
-      return { ...(events[i] as NewEvent), streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
+      return storedEvent(events[i] as NewEvent, streamId, row, position);
     });
     if (stored.length > 0) this.#listeners.notify();
     return { streamId, nextExpectedVersion: before + stored.length, events: stored };

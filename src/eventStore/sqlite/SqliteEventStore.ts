@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, type EventRow } from '../serialization.ts';
+import { deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -140,7 +140,7 @@ export class SqliteEventStore implements EventStore {
       const linked = linkRows(unlinked, { streamHash: stream?.hash ?? GENESIS, chainHash: head.chainHash });
       const stored: StoredEvent[] = linked.rows.map((row, i) => {
         const position = Number(this.#stmt.insert.run(row).lastInsertRowid);
-        return { ...(p.events[i] as NewEvent), streamId: p.streamId, version: row.version, position, hash: row.hash, chainHash: row.chain_hash };
+        return storedEvent(p.events[i] as NewEvent, p.streamId, row, position);
       });
       const version = current + stored.length;
       this.#stmt.upsertStream.run(p.streamId, version, linked.streamHash);

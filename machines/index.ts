@@ -110,9 +110,19 @@ export function persistSnapshot(kind: AggregateKind, snapshot: AggregateSnapshot
   return aggregateMachines[kind].machine.getPersistedSnapshot(snapshot as never);
 }
 
-/** Starts a live actor in the given state. Errors are routed to `onError`, never thrown globally. */
-export function startActor(kind: AggregateKind, id: string, state: FoldState, onError: (e: unknown) => void): AggregateActor {
+// One observer for every actor: its only job is to mark errors as handled, so XState never rethrows
+// them globally. Whoever sends an event reads the failure from the actor's snapshot (actorError).
+const handled = { error: () => {} };
+
+/** Starts a live actor in the given state. A handler's error is never thrown globally: see actorError. */
+export function startActor(kind: AggregateKind, id: string, state: FoldState): AggregateActor {
   const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: toPersisted(state) as never });
-  actor.subscribe({ error: onError });
+  actor.subscribe(handled);
   return actor.start();
+}
+
+/** The error an actor stopped with, if a handler threw. */
+export function actorError(actor: AggregateActor): unknown {
+  const snapshot = actor.getSnapshot() as { status: string; error?: unknown };
+  return snapshot.status === 'error' ? (snapshot.error ?? new Error('actor failed')) : undefined;
 }

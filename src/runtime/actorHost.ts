@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  actorError,
   aggregateMachines,
   fromPersisted,
   initialState,
@@ -69,12 +70,11 @@ export class ActorHost {
   readonly id: string;
   lastActive: number;
   readonly #env: HostEnvironment;
-  readonly #queue: (() => Promise<void>)[] = [];
+  #queue: (() => Promise<void>)[] | undefined;
   #running = false;
   #loaded = false;
   #kind: AggregateKind | undefined;
   #actor: AggregateActor | undefined;
-  #actorError: unknown;
   #version = 0;
   #snapshotVersion = 0;
 
@@ -89,7 +89,7 @@ export class ActorHost {
 
   /** True while a message is running or waiting: such an actor is never passivated. */
   get busy(): boolean {
-    return this.#running || this.#queue.length > 0;
+    return this.#running || (this.#queue?.length ?? 0) > 0;
   }
 
   /** False when the aggregate was found not to exist: such a host need not stay live. */
@@ -171,7 +171,7 @@ export class ActorHost {
     this.lastActive = this.#env.clock.now();
     return new Promise<T>((resolve, reject) => {
       this.#env.metrics.mailboxDepth.inc();
-      this.#queue.push(async () => {
+      (this.#queue ??= []).push(async () => {
         this.#env.metrics.mailboxDepth.dec();
         try {
           resolve(await job());
@@ -187,7 +187,8 @@ export class ActorHost {
 
   async #drain(): Promise<void> {
     this.#running = true;
-    for (let job = this.#queue.shift(); job; job = this.#queue.shift()) await job();
+    for (let job = this.#queue?.shift(); job; job = this.#queue?.shift()) await job();
+    this.#queue = undefined; // an idle actor keeps no mailbox array
     this.#running = false;
     this.lastActive = this.#env.clock.now();
     this.#onIdle(this);
@@ -230,7 +231,8 @@ export class ActorHost {
       this.#actor ??= this.#start(kind, initialState(kind, this.id));
       for (const event of decision.events) this.#actor.send(event);
       this.#version = result.nextExpectedVersion;
-      if (this.#actorError !== undefined) throw this.#actorError;
+      const failed = actorError(this.#actor);
+      if (failed !== undefined) throw failed;
       return { aggregateId: this.id, version: result.nextExpectedVersion, events: result.events };
     }
   }
@@ -260,10 +262,7 @@ export class ActorHost {
   }
 
   #start(kind: AggregateKind, state: FoldState): AggregateActor {
-    this.#actorError = undefined;
-    return startActor(kind, this.id, state, (error) => {
-      this.#actorError = error;
-    });
+    return startActor(kind, this.id, state);
   }
 
   async #maybeSnapshot(): Promise<void> {
@@ -289,7 +288,6 @@ export class ActorHost {
   #unload(): void {
     this.#actor?.stop();
     this.#actor = undefined;
-    this.#actorError = undefined;
     this.#kind = undefined;
     this.#loaded = false;
     this.#version = 0;

@@ -16,6 +16,8 @@ export class Supervisor {
   readonly #hosts = new Map<string, ActorHost>();
   readonly #env: HostEnvironment;
   readonly #options: SupervisorOptions;
+  /** One callback shared by every host (not a closure each). */
+  readonly #onIdle = (host: ActorHost): void => this.#release(host);
 
   constructor(env: HostEnvironment, options: SupervisorOptions) {
     this.#env = env;
@@ -32,7 +34,7 @@ export class Supervisor {
     if (host) {
       this.#hosts.delete(id);
     } else {
-      host = new ActorHost(id, this.#env, (idle) => this.#release(idle));
+      host = new ActorHost(id, this.#env, this.#onIdle);
     }
     this.#hosts.set(id, host);
     this.#env.metrics.liveActors.set(this.#hosts.size);

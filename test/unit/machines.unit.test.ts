@@ -57,9 +57,7 @@ describe('machines', () => {
       { type: 'ItemAddedToInventory', data: { itemId: 'gem' } },
     ];
     const replayed = applyEvents('room', initialSnapshot('room', 'r'), events);
-    const actor = startActor('room', 'r', initialState('room', 'r'), (e) => {
-      throw e;
-    });
+    const actor = startActor('room', 'r', initialState('room', 'r'));
     for (const event of events) actor.send(event);
     expect(actor.getSnapshot().context).toEqual(replayed.context);
     const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as unknown;

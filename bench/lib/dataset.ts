@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { aggregateMachines, applyEvents, initialSnapshot, persistSnapshot, type AggregateSnapshot } from '../../machines/index.ts';
+import { aggregateMachines, initialState, replay, toPersisted, type FoldState } from '../../machines/index.ts';
 import { currentSchemaVersions, type DomainEvent } from '../../src/domain/events.ts';
 import type { AggregateKind } from '../../src/domain/state.ts';
 import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';
@@ -43,7 +43,7 @@ export async function worldStore(spec: WorldSpec, log: (line: string) => void = 
   // The last aggregate takes up the rounding, so the total is exact.
   targets[spec.aggregates - 1] = Math.max(2, spec.events - targets.reduce((a, b) => a + b, 0));
   const worlds = targets.map((target, i) => new AggregateGenerator(i, target, spec.aggregates, random));
-  const snapshots = new Map<number, AggregateSnapshot>();
+  const snapshots = new Map<number, FoldState>();
   let written = 0;
   for (let round = 0; worlds.some((w) => !w.done); round++) {
     const appends: Promise<unknown>[] = [];
@@ -52,12 +52,12 @@ export async function worldStore(spec: WorldSpec, log: (line: string) => void = 
       if (w.done) continue;
       const batch = w.next(1 + random.int(20));
       const before = w.version - batch.length;
-      let snapshot = snapshots.get(w.i) ?? initialSnapshot(w.kind, w.id);
+      let snapshot = snapshots.get(w.i) ?? initialState(w.kind, w.id);
       batch.forEach((event, k) => {
-        snapshot = applyEvents(w.kind, snapshot, [event]);
+        snapshot = replay(w.kind, snapshot, [event]);
         const version = before + k + 1;
         if (version % every === 0) {
-          pendingSnapshots.push({ streamId: w.id, version, kind: w.kind, machineVersion: aggregateMachines[w.kind].version, state: persistSnapshot(w.kind, snapshot), createdAt: '2026-01-01T00:00:00.000Z' });
+          pendingSnapshots.push({ streamId: w.id, version, kind: w.kind, machineVersion: aggregateMachines[w.kind].version, state: toPersisted(snapshot), createdAt: '2026-01-01T00:00:00.000Z' });
         }
       });
       snapshots.set(w.i, snapshot);

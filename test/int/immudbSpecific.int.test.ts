@@ -30,6 +30,18 @@ describe('ImmuDB specifics', () => {
     await two.close();
   });
 
+  it('an append sent again with the same event ids (a retry after a lost reply) is answered, not duplicated', async () => {
+    const store = await ImmudbEventStore.open(immudbOptions());
+    await store.appendToStream('hall', newEvents(created('Hall')));
+    const events = newEvents(attribute('k', 1), attribute('k', 2));
+    const first = await store.appendToStream('hall', events, { expectedVersion: 1 });
+    const again = await store.appendToStream('hall', events, { expectedVersion: 1 });
+    expect(again).toEqual(first);
+    expect((await store.readStream('hall')).map((e) => e.version)).toEqual([1, 2, 3]);
+    expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 3 });
+    await store.close();
+  });
+
   it('pages through a large stream (> 5,000 events) and a large readAll', async () => {
     const store = await ImmudbEventStore.open(immudbOptions());
     await store.appendToStream('big', newEvents(created('Big')));

@@ -129,9 +129,12 @@ export class ImmudbEventStore implements EventStore {
             try {
               if (plan.sql) await this.#client.exec(plan.sql, plan.params);
             } catch (error) {
-              // Another writer committed first (same stream version or same position): plan again on fresh heads.
+              // Another writer committed first (same stream version or same position), or these very
+              // events are already stored (a retry after a lost reply): answer those from the store,
+              // and plan the rest again on fresh heads.
               if (error instanceof ImmudbCallError && error.conflict && round < CONFLICT_ROUNDS) {
                 this.#metrics.storeRetries.inc();
+                remaining = await this.#settleCommitted(remaining);
                 continue;
               }
               throw error;

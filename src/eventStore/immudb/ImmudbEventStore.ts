@@ -178,6 +178,7 @@ export class ImmudbEventStore implements EventStore {
     const accepted: { pending: PendingAppend; results: AppendResult[] }[] = [];
     const rows: EventRow[] = [];
     const touched = new Map<string, { version: number; hash: string }>();
+    const refused: { pending: PendingAppend; error: unknown }[] = [];
     for (const pending of batch) {
       // All parts of one append, or none: plan them on copies and keep them only if every part fits.
       const local = new Map<string, { version: number; hash: string }>();
@@ -210,9 +211,11 @@ export class ImmudbEventStore implements EventStore {
         }
         accepted.push({ pending, results });
       } catch (error) {
-        pending.reject(error);
+        refused.push({ pending, error });
       }
     }
+    // A refused append may be one already stored (sent again after a lost reply): answer it from the store.
+    for (const { pending, error } of refused) if ((await this.#settleCommitted([pending])).length > 0) pending.reject(error);
     return { accepted, ...this.#insertSql(rows, touched) };
   }
 

@@ -34,6 +34,7 @@ export const peer: Benchmark = async ({ quick, log }) => {
   const stray: unknown[] = [];
   const onStray = (reason: unknown) => stray.push(reason);
   process.on('unhandledRejection', onStray);
+  process.on('uncaughtException', onStray); // sqlite3 can throw from a callback when used concurrently
 
   const emmett = getSQLiteEventStore({ fileName: join(dir, 'emmett.db'), schema: { autoMigration: 'CreateOrUpdate' } });
   const store = new SqliteEventStore({ path: join(dir, 'ours.db') });
@@ -64,7 +65,8 @@ export const peer: Benchmark = async ({ quick, log }) => {
   if (eLoad.result.state !== oLoad.result) notes.push(`fold results differ: emmett ${eLoad.result.state}, ours ${oLoad.result}`);
   await store.close();
   process.off('unhandledRejection', onStray);
-  if (stray.length > 0) notes.push(`emmett left ${stray.length} unhandled rejection(s)`);
+  process.off('uncaughtException', onStray);
+  if (stray.length > 0) notes.push(`emmett raised ${stray.length} error(s) nobody could catch: ${stray.map((e) => String((e as Error).message ?? e)).join('; ')}`);
   rmSync(dir, { recursive: true, force: true });
 
   const eConRate = eFailed.length === concurrent ? 0 : Math.round((concurrent - eFailed.length) / eCon.seconds);

@@ -1,5 +1,6 @@
 import { aggregateMachines, fromPersisted, initialState, kindOfFirstEvent, replay, toPersisted } from '../../machines/index.ts';
-import type { Snapshot, StoredEvent } from '../eventStore/types.ts';
+import type { DomainEvent } from '../domain/events.ts';
+import type { Snapshot } from '../eventStore/types.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import type { ReplayedAggregate } from './protocol.ts';
 
@@ -11,7 +12,7 @@ import type { ReplayedAggregate } from './protocol.ts';
  */
 export function replayAggregate(
   streamId: string,
-  events: readonly StoredEvent[],
+  events: readonly (DomainEvent & { readonly version: number })[],
   snapshot: Snapshot | undefined,
   useSnapshots: boolean,
 ): ReplayedAggregate | undefined {

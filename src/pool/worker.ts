@@ -1,8 +1,10 @@
 /** The pool's worker: runs tasks of the worker protocol (see protocol.ts). */
 import Database from 'better-sqlite3';
 import { defaultUpcasters } from '../eventStore/upcasters.ts';
-import { deserializeEvent, type EventRow } from '../eventStore/serialization.ts';
-import type { Snapshot, StoredEvent } from '../eventStore/types.ts';
+import { aggregateMachines } from '../../machines/index.ts';
+import type { DomainEvent } from '../domain/events.ts';
+import { decodeEvent } from '../eventStore/serialization.ts';
+import type { Snapshot } from '../eventStore/types.ts';
 import type { AggregateKind } from '../domain/state.ts';
 import type { PoolResult, PoolTask, ReplayedAggregate } from './protocol.ts';
 import { replayAggregate } from './replayAggregate.ts';
@@ -20,6 +22,10 @@ function open(path: string): Database.Database {
   return db;
 }
 
+/** Where a replay from this snapshot starts: its version, or 0 when a machine change made it unusable. */
+const usableVersion = (snapshot: Snapshot | undefined): number =>
+  snapshot && snapshot.machineVersion === aggregateMachines[snapshot.kind].version ? snapshot.version : 0;
+
 export default function run(task: PoolTask): PoolResult {
   try {
     return runTask(task);
@@ -35,9 +41,6 @@ function runTask(task: PoolTask): PoolResult {
     case 'replay': {
       const db = open(task.storePath);
       const marks = task.streamIds.map(() => '?').join(', ');
-      const rows = db
-        .prepare(`SELECT * FROM events WHERE stream_id IN (${marks}) ORDER BY stream_id, version`)
-        .all(...task.streamIds) as EventRow[];
       const snapshots = new Map(
         (db.prepare(`SELECT * FROM snapshots WHERE stream_id IN (${marks})`).all(...task.streamIds) as Record<string, string | number>[]).map((r) => [
           r['stream_id'] as string,
@@ -51,11 +54,21 @@ function runTask(task: PoolTask): PoolResult {
           } satisfies Snapshot,
         ]),
       );
-      const byStream = new Map<string, StoredEvent[]>();
-      for (const row of rows) {
-        const list = byStream.get(row.stream_id) ?? [];
-        list.push(deserializeEvent(row, upcasters));
-        byStream.set(row.stream_id, list);
+      // Only the columns a fold needs, as arrays (better-sqlite3 raw mode): the envelope is not needed here.
+      // Started from snapshots, only the tails are read.
+      const all = db.prepare(`SELECT stream_id, version, type, schema_version, data FROM events WHERE stream_id IN (${marks}) ORDER BY stream_id, version`).raw(true);
+      const tail = db.prepare('SELECT stream_id, version, type, schema_version, data FROM events WHERE stream_id = ? AND version > ? ORDER BY version').raw(true);
+      const rows = (
+        task.useSnapshots
+          ? task.streamIds.flatMap((id) => tail.all(id, usableVersion(snapshots.get(id))))
+          : all.all(...task.streamIds)
+      ) as [string, number, string, number, string][];
+      const byStream = new Map<string, (DomainEvent & { version: number })[]>();
+      for (const [streamId, version, type, schemaVersion, data] of rows) {
+        const { event } = decodeEvent(upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
+        const list = byStream.get(streamId) ?? [];
+        list.push({ type: event.type, data: event.data, version } as DomainEvent & { version: number });
+        byStream.set(streamId, list);
       }
       const aggregates: ReplayedAggregate[] = [];
       for (const id of task.streamIds) {

@@ -58,6 +58,18 @@ describe.each([
     expect((await runtime.store.loadSnapshot('coin7'))?.version).toBe(1);
   });
 
+  it('with snapshots, replays from version 1 any aggregate whose snapshot a machine change made unusable', async () => {
+    const { runtime, path } = await world();
+    const raw = new Database(path);
+    raw.prepare("UPDATE snapshots SET machine_version = 999, state = '{}' WHERE stream_id = 'ann'").run();
+    raw.close();
+    const report = await runtime.rebuildWorldState(usePool ? { pool: usePool, useSnapshots: true } : { useSnapshots: true });
+    expect(report.divergent).toEqual([]);
+    const fresh = await runtime.store.loadSnapshot('ann');
+    expect(fresh).toMatchObject({ version: 6, machineVersion: 1 });
+    expect((fresh?.state as { context: { attributes: unknown; equipment: unknown } }).context).toMatchObject({ attributes: { hp: 10 }, equipment: { head: 'helm' } });
+  });
+
   it('reports a live actor that no longer matches the store, and rehydrates it', async () => {
     const { runtime, path } = await world();
     expect(await runtime.state('hall')).toMatchObject({ description: 'Long.' });

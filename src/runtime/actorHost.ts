@@ -61,16 +61,33 @@ export interface HostEnvironment {
   readonly conflictRetries: number;
 }
 
+/** A command waiting in a mailbox. */
+interface PendingCommand {
+  readonly command: Command;
+  readonly metadata: EventMetadata;
+  readonly resolve: (result: CommandResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+/** Anything else waiting in a mailbox (a state read, a lease). */
+interface MailboxJob {
+  readonly run: () => Promise<void>;
+}
+
+/** At most this many waiting commands are decided together and stored in one append. */
+const MAX_COMMANDS_PER_APPEND = 256;
+
 /**
  * One aggregate's live XState actor and its mailbox. Messages run one at a time in arrival order.
- * The actor is hydrated lazily from the latest snapshot plus the events after it; if a handler
- * throws, the actor is dropped and the next message hydrates it again from the store.
+ * Commands that are waiting together are decided one after another, each against the state the
+ * previous ones left, and their events stored in one append (one fsync), each promise resolving once
+ * that append is durable. The actor is hydrated lazily from the latest snapshot plus the events after
+ * it; if a handler throws, the actor is dropped and the next message hydrates it again from the store.
  */
 export class ActorHost {
   readonly id: string;
   lastActive: number;
   readonly #env: HostEnvironment;
-  #queue: (() => Promise<void>)[] | undefined;
+  #queue: (PendingCommand | MailboxJob)[] | undefined;
   #running = false;
   #loaded = false;
   #kind: AggregateKind | undefined;
@@ -98,7 +115,12 @@ export class ActorHost {
   }
 
   execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
-    return this.#enqueue(() => this.#execute(command, metadata), () => this.#maybeSnapshot());
+    this.lastActive = this.#env.clock.now();
+    return new Promise<CommandResult>((resolve, reject) => {
+      this.#env.metrics.mailboxDepth.inc();
+      (this.#queue ??= []).push({ command, metadata, resolve, reject });
+      this.#wake();
+    });
   }
 
   /** The aggregate's current state (a copy), or undefined if it was never created. */
@@ -167,27 +189,44 @@ export class ActorHost {
     this.#unload();
   }
 
-  #enqueue<T>(job: () => Promise<T>, after?: () => Promise<void>): Promise<T> {
+  #enqueue<T>(job: () => Promise<T>): Promise<T> {
     this.lastActive = this.#env.clock.now();
     return new Promise<T>((resolve, reject) => {
       this.#env.metrics.mailboxDepth.inc();
-      (this.#queue ??= []).push(async () => {
-        this.#env.metrics.mailboxDepth.dec();
-        try {
-          resolve(await job());
-        } catch (error) {
-          reject(this.#failure(error));
-          return;
-        }
-        await after?.();
+      (this.#queue ??= []).push({
+        run: async () => {
+          try {
+            resolve(await job());
+          } catch (error) {
+            reject(this.#failure(error));
+          }
+        },
       });
-      if (!this.#running) void this.#drain();
+      this.#wake();
     });
   }
 
-  async #drain(): Promise<void> {
+  /** Starts the mailbox after the current turn, so what is sent together is decided together. */
+  #wake(): void {
+    if (this.#running) return;
     this.#running = true;
-    for (let job = this.#queue?.shift(); job; job = this.#queue?.shift()) await job();
+    queueMicrotask(() => void this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    for (let next = this.#queue?.[0]; next; next = this.#queue?.[0]) {
+      if ('run' in next) {
+        this.#queue?.shift();
+        this.#env.metrics.mailboxDepth.dec();
+        await next.run();
+        continue;
+      }
+      const batch: PendingCommand[] = [];
+      while (batch.length < MAX_COMMANDS_PER_APPEND && this.#queue?.[0] && !('run' in this.#queue[0])) batch.push(this.#queue.shift() as PendingCommand);
+      this.#env.metrics.mailboxDepth.dec(batch.length);
+      await this.#executeBatch(batch);
+      await this.#maybeSnapshot();
+    }
     this.#queue = undefined; // an idle actor keeps no mailbox array
     this.#running = false;
     this.lastActive = this.#env.clock.now();
@@ -195,46 +234,95 @@ export class ActorHost {
   }
 
   /** Typed errors pass through; anything else is a handler bug: stop the actor and say so. */
-  #failure(error: unknown): unknown {
+  #failure(error: unknown, unload = true): unknown {
     if (isRuntimeError(error)) return error;
     this.#env.metrics.actorFailures.inc();
     this.#env.logger.error('actor failed; it will respawn from the store', { aggregateId: this.id, error: String(error) });
-    this.#unload();
+    if (unload) this.#unload();
     return new ActorFailedError(this.id, error);
   }
 
-  async #execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
+  /** Decides waiting commands in order and stores all their events in one append; settles each. */
+  async #executeBatch(batch: readonly PendingCommand[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      await this.#ensureLoaded();
-      const current = this.#current();
-      const decision = decide(current?.context, command);
-      if (!decision.ok) throw decision.error;
-      const first = decision.events[0];
-      if (!first) return { aggregateId: this.id, version: this.#version, events: [] };
-      const kind = this.#kind ?? kindOfFirstEvent(first);
-      // Dry-run the handlers first: a handler that throws refuses the command before anything is stored.
-      replay(kind, current ?? initialState(kind, this.id), decision.events);
-
-      const events = envelope(decision.events, metadata, this.#env.clock);
-      let result;
       try {
-        result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version });
+        await this.#ensureLoaded();
       } catch (error) {
-        // Another writer got there first: catch up from the store and decide again on fresh state.
-        if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {
-          this.#unload();
+        const failure = this.#failure(error);
+        for (const p of batch) p.reject(failure);
+        return;
+      }
+      let kind = this.#kind;
+      let state = this.#current();
+      const accepted: { pending: PendingCommand; events: readonly DomainEvent[] }[] = [];
+      const refused: { pending: PendingCommand; error: unknown }[] = [];
+      let broken = false;
+      for (const pending of batch) {
+        try {
+          const decision = decide(state?.context, pending.command);
+          if (!decision.ok) {
+            refused.push({ pending, error: decision.error });
+            continue;
+          }
+          const first = decision.events[0];
+          if (first) {
+            const k = kind ?? kindOfFirstEvent(first);
+            // Dry-run the handlers: a handler that throws refuses its command before anything is stored.
+            state = replay(k, state ?? initialState(k, this.id), decision.events);
+            kind = k;
+          }
+          accepted.push({ pending, events: decision.events });
+        } catch (error) {
+          broken = true;
+          refused.push({ pending, error: this.#failure(error, false) });
+        }
+      }
+      const events = accepted.flatMap((a) => envelope(a.events, a.pending.metadata, this.#env.clock));
+      let result: AppendResult | undefined;
+      if (events.length > 0 && kind) {
+        try {
+          result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version });
+        } catch (error) {
+          // Another writer got there first: catch up from the store and decide everything again.
+          if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {
+            this.#unload();
+            continue;
+          }
+          for (const a of accepted) a.pending.reject(error);
+          for (const r of refused) r.pending.reject(r.error);
+          return;
+        }
+        this.#kind = kind;
+        this.#actor ??= this.#start(kind, initialState(kind, this.id));
+        for (const a of accepted) for (const event of a.events) this.#actor.send(event);
+        this.#version = result.nextExpectedVersion;
+      }
+      // Settle in arrival order: each command gets its own slice of the stored events.
+      let offset = 0;
+      const failed = this.#actor && actorError(this.#actor);
+      const failure = failed === undefined ? undefined : this.#failure(failed);
+      const refusals = new Map(refused.map((r) => [r.pending, r.error]));
+      const counts = new Map(accepted.map((x) => [x.pending, x.events.length]));
+      for (const pending of batch) {
+        const count = counts.get(pending);
+        if (count === undefined) {
+          pending.reject(refusals.get(pending));
           continue;
         }
-        throw error;
+        const stored = result ? result.events.slice(offset, offset + count) : [];
+        offset += count;
+        if (failure !== undefined) pending.reject(failure);
+        else pending.resolve({ aggregateId: this.id, version: stored.at(-1)?.version ?? this.#versionBefore(result, offset), events: stored });
       }
-      this.#kind = kind;
-      this.#actor ??= this.#start(kind, initialState(kind, this.id));
-      for (const event of decision.events) this.#actor.send(event);
-      this.#version = result.nextExpectedVersion;
-      const failed = actorError(this.#actor);
-      if (failed !== undefined) throw failed;
-      return { aggregateId: this.id, version: result.nextExpectedVersion, events: result.events };
+      if (broken) this.#unload(); // a handler bug: rehydrate from the store on the next message
+      return;
     }
+  }
+
+  /** The version a command that stored nothing leaves the aggregate at (after what came before it). */
+  #versionBefore(result: AppendResult | undefined, offset: number): number {
+    if (!result) return this.#version;
+    return (result.events[offset - 1]?.version ?? result.nextExpectedVersion - result.events.length);
   }
 
   async #ensureLoaded(): Promise<void> {

@@ -84,6 +84,31 @@ describe('runtime over SQLite', () => {
     expect((await runtime.state('chest'))?.attributes).toEqual({ n: n - 1 });
   });
 
+  it('decides commands waiting together in order, each against what the earlier ones did, in one append', async () => {
+    const runtime = start();
+    await runtime.execute(item('bag'));
+    const batches = async () =>
+      (await runtime.metrics.getMetricsAsJSON()).find((m) => m.name === 'aethyr_store_append_batch_size')?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
+    const before = await batches();
+    const outcomes = await Promise.allSettled([
+      runtime.execute({ type: 'AddItemToInventory', id: 'bag', itemId: 'gem' }),
+      runtime.execute({ type: 'AddItemToInventory', id: 'bag', itemId: 'gem' }),
+      runtime.execute({ type: 'RemoveItemFromInventory', id: 'bag', itemId: 'gem' }),
+      runtime.execute({ type: 'RemoveItemFromInventory', id: 'bag', itemId: 'gem' }),
+      runtime.execute({ type: 'AddItemToInventory', id: 'bag', itemId: 'coin' }),
+    ]);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.version : (o.reason as { reason: string }).reason))).toEqual([
+      2,
+      'ITEM_ALREADY_HELD',
+      3,
+      'ITEM_NOT_HELD',
+      4,
+    ]);
+    expect(await batches()).toBe(before + 1); // one transaction, one fsync, for all of them
+    expect((await runtime.state('bag'))?.inventory).toEqual(['coin']);
+    expect((await runtime.history('bag')).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
   it('two runtimes over one file: each version is won exactly once and no command is lost', async () => {
     const path = temp.file();
     const [a, b] = [start({ path, conflictRetries: 100 }), start({ path, conflictRetries: 100 })];

@@ -60,16 +60,20 @@ export const projections: Benchmark = async ({ quick, log }) => {
   const lagMs: number[] = [];
   const committedAt = new Map<number, number>();
   let sampling = true;
+  const sampleLag = async () => {
+    const head = await live.store.headPosition();
+    const at = follower.status().position;
+    lagEvents.push(head - at);
+    // Commit-to-projected delay of every command whose events the projector has now applied.
+    for (const [position, time] of committedAt) {
+      if (position > at) continue;
+      lagMs.push(performance.now() - time);
+      committedAt.delete(position);
+    }
+  };
   const sampler = (async () => {
     while (sampling) {
-      const head = await live.store.headPosition();
-      const at = follower.status().position;
-      lagEvents.push(head - at);
-      for (const [position, time] of committedAt) {
-        if (position > at) break;
-        lagMs.push(performance.now() - time);
-        committedAt.delete(position);
-      }
+      await sampleLag();
       await new Promise((resolve) => setTimeout(resolve, 2));
     }
   })();
@@ -84,6 +88,7 @@ export const projections: Benchmark = async ({ quick, log }) => {
   await follower.catchUp();
   sampling = false;
   await sampler;
+  await sampleLag();
   await follower.close();
   await live.close();
   rmSync(dir, { recursive: true, force: true });

@@ -77,6 +77,17 @@ describe('ImmuDB specifics', () => {
     await again.close();
   });
 
+  it('our small client also does KV: set, get, and a missing key', async () => {
+    const client = await ImmudbClient.connect(immudbOptions());
+    const before = await client.currentState();
+    const tx = await client.set('world:motd', 'Welcome back.');
+    expect(tx).toBeGreaterThan(before.txId);
+    expect((await client.get('world:motd'))?.toString()).toBe('Welcome back.');
+    expect(await client.get('world:nothing')).toBeUndefined();
+    expect((await client.currentState()).txId).toBe(tx);
+    client.close();
+  });
+
   it('an unreachable server is a StoreUnavailable error after bounded retries', async () => {
     const error = await ImmudbEventStore.open(immudbOptions({ port: 1, retry: { attempts: 2, baseDelayMs: 5 }, timeoutMs: 500 })).catch((e: unknown) => e);
     expect(isStoreUnavailableError(error)).toBe(true);

@@ -5,7 +5,7 @@ import { StoreUnavailableError } from '../../errors.ts';
  * immudb-node's `Client` class calls process.exit when the server is unreachable, installs
  * exit/SIGINT/uncaughtException handlers and loads .env on import. We never import it: this small
  * client talks to ImmuDB through the package's generated gRPC stubs only (token login, database
- * selection, SQL exec/query, current state), with a deadline on every call.
+ * selection, SQL exec/query, KV set/get, current state), with a deadline on every call.
  */
 const require = createRequire(import.meta.url);
 const stubsPath = require.resolve('immudb-node/dist/src/proto/schema_grpc_pb.js');
@@ -105,6 +105,28 @@ export class ImmudbClient {
     request['setParamsList']!(namedParams(params) as never);
     const result = await this.#call('sQLQuery', request);
     return (result['getRowsList']!() as PbMessage[]).map((row) => (row['getValuesList']!() as PbMessage[]).map(fromSqlValue));
+  }
+
+  /** KV: writes a value under a key (its own transaction); resolves with the transaction id. */
+  async set(key: string, value: string | Uint8Array): Promise<number> {
+    const kv = new pb['KeyValue']!();
+    kv['setKey']!(Buffer.from(key) as never);
+    kv['setValue']!((typeof value === 'string' ? Buffer.from(value) : value) as never);
+    const request = new pb['SetRequest']!();
+    request['setKvsList']!([kv] as never);
+    return (await this.#call('set', request))['getId']!() as number;
+  }
+
+  /** KV: the latest value under a key, or undefined when there is none. */
+  async get(key: string): Promise<Buffer | undefined> {
+    const request = new pb['KeyRequest']!();
+    request['setKey']!(Buffer.from(key) as never);
+    try {
+      return Buffer.from((await this.#call('get', request))['getValue_asU8']!() as Uint8Array);
+    } catch (error) {
+      if (error instanceof ImmudbCallError && /key not found/i.test(error.message)) return undefined;
+      throw error;
+    }
   }
 
   /** The server's current state of this database: its last transaction id and that transaction's hash. */

@@ -94,6 +94,8 @@ export interface StoreStats {
  * either every event is stored at consecutive versions or none is.
  */
 export interface EventStore {
+  /** The most events one append (all parts together) may carry; unlimited when absent. */
+  readonly maxEventsPerAppend?: number;
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
    * Appends to several streams atomically: every part's expected version holds and all are stored

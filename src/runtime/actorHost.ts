@@ -243,7 +243,8 @@ export class ActorHost {
   }
 
   /** Decides waiting commands in order and stores all their events in one append; settles each. */
-  async #executeBatch(batch: readonly PendingCommand[]): Promise<void> {
+  async #executeBatch(all: readonly PendingCommand[]): Promise<void> {
+    let batch = all;
     for (let attempt = 0; ; attempt++) {
       try {
         await this.#ensureLoaded();
@@ -256,14 +257,23 @@ export class ActorHost {
       let state = this.#current();
       const accepted: { pending: PendingCommand; events: readonly DomainEvent[] }[] = [];
       const refused: { pending: PendingCommand; error: unknown }[] = [];
+      const limit = this.#env.store.maxEventsPerAppend ?? Number.POSITIVE_INFINITY;
+      let count = 0;
       let broken = false;
-      for (const pending of batch) {
+      for (const [index, pending] of batch.entries()) {
         try {
           const decision = decide(state?.context, pending.command);
           if (!decision.ok) {
             refused.push({ pending, error: decision.error });
             continue;
           }
+          if (count > 0 && count + decision.events.length > limit) {
+            // The store takes no more in one append: the rest wait for the next round, in order.
+            this.#requeue(batch.slice(index));
+            batch = batch.slice(0, index);
+            break;
+          }
+          count += decision.events.length;
           const first = decision.events[0];
           if (first) {
             const k = kind ?? kindOfFirstEvent(first);
@@ -286,6 +296,8 @@ export class ActorHost {
           // Another writer got there first: catch up from the store and decide everything again.
           if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {
             this.#unload();
+            this.#unqueue(all.length - batch.length); // they are decided again with the batch
+            batch = all;
             continue;
           }
           for (const a of accepted) a.pending.reject(error);
@@ -317,6 +329,19 @@ export class ActorHost {
       if (broken) this.#unload(); // a handler bug: rehydrate from the store on the next message
       return;
     }
+  }
+
+  /** Puts commands back at the head of the mailbox, in their order. */
+  #requeue(pending: readonly PendingCommand[]): void {
+    (this.#queue ??= []).unshift(...pending);
+    this.#env.metrics.mailboxDepth.inc(pending.length);
+  }
+
+  /** Takes back the last #requeue of `count` commands (when the whole batch is decided again). */
+  #unqueue(count: number): void {
+    if (count === 0) return;
+    this.#queue?.splice(0, count);
+    this.#env.metrics.mailboxDepth.dec(count);
   }
 
   /** The version a command that stored nothing leaves the aggregate at (after what came before it). */

@@ -42,6 +42,19 @@ describe('ImmuDB specifics', () => {
     await store.close();
   });
 
+  it('a runtime on ImmuDB takes a burst to one aggregate larger than one transaction may carry', async () => {
+    const store = await ImmudbEventStore.open(immudbOptions());
+    const runtime = createRuntime({ store, logger: silentLogger });
+    await runtime.execute({ type: 'CreateGameObject', id: 'chest', name: 'Chest', generic: 'chest' });
+    const results = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'chest', key: 'n', value: i })),
+    );
+    expect(results.map((r) => r.version)).toEqual(Array.from({ length: 400 }, (_, i) => i + 2));
+    expect((await runtime.state('chest'))?.attributes).toEqual({ n: 399 });
+    await runtime.close();
+    await store.close();
+  }, 60_000);
+
   it('pages through a large stream (> 5,000 events) and a large readAll', async () => {
     const store = await ImmudbEventStore.open(immudbOptions());
     await store.appendToStream('big', newEvents(created('Big')));

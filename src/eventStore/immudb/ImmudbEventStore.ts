@@ -55,6 +55,7 @@ export class ImmudbEventStore implements EventStore {
   readonly #metrics: Metrics;
   #pending: PendingAppend[] = [];
   readonly #listeners = new AppendListeners();
+  readonly maxEventsPerAppend = MAX_EVENTS_PER_TRANSACTION;
   #flushing: Promise<void> | undefined;
   #closed = false;
 

@@ -324,7 +324,7 @@ export class ActorHost {
         const stored = result ? result.events.slice(offset, offset + count) : [];
         offset += count;
         if (failure !== undefined) pending.reject(failure);
-        else pending.resolve({ aggregateId: this.id, version: stored.at(-1)?.version ?? this.#versionBefore(result, offset), events: stored });
+        else pending.resolve({ aggregateId: this.id, version: stored.at(-1)?.version ?? this.#version, events: stored });
       }
       if (broken) this.#unload(); // a handler bug: rehydrate from the store on the next message
       return;
@@ -342,12 +342,6 @@ export class ActorHost {
     if (count === 0) return;
     this.#queue?.splice(0, count);
     this.#env.metrics.mailboxDepth.dec(count);
-  }
-
-  /** The version a command that stored nothing leaves the aggregate at (after what came before it). */
-  #versionBefore(result: AppendResult | undefined, offset: number): number {
-    if (!result) return this.#version;
-    return (result.events[offset - 1]?.version ?? result.nextExpectedVersion - result.events.length);
   }
 
   async #ensureLoaded(): Promise<void> {

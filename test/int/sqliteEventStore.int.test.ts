@@ -68,6 +68,23 @@ describe('SqliteEventStore', () => {
     expect((await store.stats()).eventCount).toBe(51);
   });
 
+  it('an append failing inside a group commit (a duplicate event id) fails alone; the others are stored', async () => {
+    const store = openStore(tempFile());
+    const [first] = newEvents(created('A'));
+    await store.appendToStream('a', [first!]);
+    const results = await Promise.allSettled([
+      store.appendToStream('b', newEvents(created('B'))),
+      store.appendToStream('c', [{ ...first!, type: 'GameObjectCreated' }]), // same event id as a's
+      store.appendToStream('d', newEvents(created('D'))),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(await store.streamVersion('c')).toBe(0);
+    expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'b', 'd']);
+    const { verifyStore } = await import('../../src/eventStore/integrity.ts');
+    expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 3 });
+  });
+
   it('upcasts an event stored at an old schema version when read', async () => {
     const path = tempFile();
     openStore(path);

@@ -75,7 +75,7 @@ export class SqliteEventStore implements EventStore {
   readonly #listeners = new AppendListeners();
   #flushScheduled = false;
   #closed = false;
-  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[]) => (AppendResult[] | Error)[]>;
+  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[], isolate: boolean) => (AppendResult[] | Error)[]>;
   readonly #appendOne: (p: AppendPart, head: BatchHead) => AppendResult;
   readonly #appendPending: Database.Transaction<(p: PendingAppend, head: BatchHead) => AppendResult[]>;
   readonly #importRows: Database.Transaction<(rows: readonly EventRow[]) => number>;
@@ -149,15 +149,24 @@ export class SqliteEventStore implements EventStore {
     };
     // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append (any of its parts) rolls back alone.
     this.#appendPending = db.transaction((p: PendingAppend, head: BatchHead) => p.parts.map((part) => this.#appendOne(part, head)));
-    this.#writeBatch = db.transaction((batch: PendingAppend[]) => {
+    // Expected versions are checked before anything of an append is written, so a lost race costs no
+    // rollback. The fast pass writes without savepoints; anything else failing aborts the transaction,
+    // and the batch is written again with a savepoint per append, so only the culprit fails.
+    this.#writeBatch = db.transaction((batch: PendingAppend[], isolate: boolean) => {
       const head: BatchHead = { chainHash: this.#stmt.chainHead.get()?.chain_hash ?? GENESIS };
       return batch.map((p) => {
+        try {
+          this.#check(p);
+        } catch (error) {
+          return asError(error);
+        }
+        if (!isolate) return p.parts.map((part) => this.#appendOne(part, head));
         const before = head.chainHash;
         try {
           return this.#appendPending(p, head);
         } catch (error) {
           head.chainHash = before; // the savepoint rolled back the rows; roll back the head too
-          return error instanceof Error ? error : new Error(String(error));
+          return asError(error);
         }
       });
     });
@@ -173,6 +182,16 @@ export class SqliteEventStore implements EventStore {
       }
       return written;
     });
+  }
+
+  /** Throws the ConcurrencyError an append would meet, before any of it is written. */
+  #check(p: PendingAppend): void {
+    const versions = new Map<string, number>();
+    for (const part of p.parts) {
+      const current = versions.get(part.streamId) ?? this.#stmt.version.get(part.streamId)?.version ?? 0;
+      assertExpectedVersion(part.streamId, current, part.options?.expectedVersion);
+      versions.set(part.streamId, current + part.events.length);
+    }
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -199,7 +218,12 @@ export class SqliteEventStore implements EventStore {
     const end = this.#metrics.appendDuration.startTimer();
     let results: (AppendResult[] | Error)[];
     try {
-      results = this.#writeBatch.immediate(batch);
+      try {
+        results = this.#writeBatch.immediate(batch, false);
+      } catch (error) {
+        if (isBusy(error)) throw error; // the write lock, not an append: isolating would not help
+        results = this.#writeBatch.immediate(batch, true);
+      }
     } catch (error) {
       end();
       this.#metrics.storeFailures.inc();
@@ -357,3 +381,6 @@ function toSnapshot(row: SnapshotRow): Snapshot {
     createdAt: row.created_at,
   };
 }
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+const isBusy = (error: unknown): boolean => /SQLITE_BUSY|database is locked/i.test(`${String((error as { code?: unknown }).code)} ${String((error as Error).message)}`);

@@ -24,6 +24,7 @@ export type {
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
+  ReplayEvent,
   Snapshot,
   StoredEvent,
   StoreStats,

@@ -29,6 +29,9 @@ export type StoredEvent = NewEvent & {
   readonly chainHash: string;
 };
 
+/** An event as replay needs it: the domain event and its version in the stream. */
+export type ReplayEvent = DomainEvent & { readonly version: number };
+
 /** Expected version of a stream: an exact version (0 = empty), or one of the named conditions. */
 export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
 
@@ -104,6 +107,11 @@ export interface EventStore {
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
+  /**
+   * Optional fast path for hydration: a stream's events from a version on, upcast and validated, but
+   * without their envelopes. Stores that lack it are read with readStream.
+   */
+  readStreamForReplay?(streamId: string, fromVersion: number): Promise<ReplayEvent[]>;
   /** The global position of the last event, 0 when the store is empty. */
   headPosition(): Promise<number>;
   /** The stream's current version, 0 when it has no events. */

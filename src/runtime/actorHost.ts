@@ -351,7 +351,8 @@ export class ActorHost {
     const usable = saved && saved.machineVersion === aggregateMachines[saved.kind].version ? saved : undefined;
     let kind = usable?.kind;
     const from = usable && fromPersisted(usable.kind, usable.state);
-    const tail = await store.readStream(this.id, { fromVersion: (usable?.version ?? 0) + 1 });
+    const fromVersion = (usable?.version ?? 0) + 1;
+    const tail = store.readStreamForReplay ? await store.readStreamForReplay(this.id, fromVersion) : await store.readStream(this.id, { fromVersion });
     const first = tail[0];
     if (!kind && first) kind = kindOfFirstEvent(first);
     if (kind) this.#actor = this.#start(kind, replay(kind, from ?? initialState(kind, this.id), tail));

@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
+import { decodeEvent, deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -17,6 +17,7 @@ import type {
   NewEvent,
   ReadAllOptions,
   ReadStreamOptions,
+  ReplayEvent,
   Snapshot,
   StoredEvent,
   StoreStats,
@@ -96,6 +97,8 @@ export class SqliteEventStore implements EventStore {
 
     this.#stmt = {
       version: db.prepare<[string], { version: number; hash: string }>('SELECT version, hash FROM streams WHERE stream_id = ?'),
+      // Only what a fold needs, as arrays: hydration reads this on every cold spawn.
+      replayTail: db.prepare('SELECT version, type, schema_version, data FROM events WHERE stream_id = ? AND version >= ? ORDER BY version').raw(true),
       head: db.prepare<[], { position: number }>('SELECT position FROM events ORDER BY position DESC LIMIT 1'),
       chainHead: db.prepare<[], { chain_hash: string }>('SELECT chain_hash FROM events ORDER BY position DESC LIMIT 1'),
       hasEvent: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM events WHERE event_id = ?'),
@@ -264,6 +267,25 @@ export class SqliteEventStore implements EventStore {
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     return this.#read(() => this.#stmt.readStream.all(streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER));
+  }
+
+  async readStreamForReplay(streamId: string, fromVersion: number): Promise<ReplayEvent[]> {
+    this.#assertOpen();
+    const end = this.#metrics.readDuration.startTimer();
+    try {
+      const rows = this.#stmt.replayTail.all(streamId, fromVersion) as unknown as [number, string, number, string][];
+      const events = rows.map(([version, type, schemaVersion, data]) => {
+        const { event } = decodeEvent(this.#upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
+        return { type: event.type, data: event.data, version } as ReplayEvent;
+      });
+      this.#metrics.eventsLoaded.inc(events.length);
+      return events;
+    } catch (error) {
+      this.#metrics.loadFailures.inc();
+      throw error;
+    } finally {
+      end();
+    }
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {

@@ -21,6 +21,7 @@ export const projections: Benchmark = async ({ quick, log }) => {
   const source = await worldStore({ events, aggregates }, log);
   const dir = mkdtempSync(join(tmpdir(), 'aethyr-bench-projections-'));
 
+  await readAndParseAll(source); // warm-up: the same page cache for the baseline as for the runs after it
   const baseline = await readAndParseAll(source);
 
   // Would the pool pay for deserializing event batches? Its round trip must at least clone the

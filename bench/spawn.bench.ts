@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { aggregateMachines, applyEvents, initialSnapshot, persistSnapshot } from '../machines/index.ts';
+import { aggregateMachines, initialState, replay, toPersisted } from '../machines/index.ts';
 import { currentSchemaVersions, type DomainEvent } from '../src/domain/events.ts';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { NewEvent } from '../src/eventStore/types.ts';
@@ -42,8 +42,8 @@ export const spawn: Benchmark = async ({ quick, log }) => {
   for (let i = 0; i < count; i++) {
     const withSnapshot = history(THRESHOLD + 1 + random.int(THRESHOLD));
     await store.appendToStream(`snap-${i}`, withSnapshot.map(envelope));
-    const at = applyEvents('game_object', initialSnapshot('game_object', `snap-${i}`), withSnapshot.slice(0, THRESHOLD));
-    await store.saveSnapshot({ streamId: `snap-${i}`, version: THRESHOLD, kind: 'game_object', machineVersion: aggregateMachines.game_object.version, state: persistSnapshot('game_object', at), createdAt: 'x' });
+    const at = replay('game_object', initialState('game_object', `snap-${i}`), withSnapshot.slice(0, THRESHOLD));
+    await store.saveSnapshot({ streamId: `snap-${i}`, version: THRESHOLD, kind: 'game_object', machineVersion: aggregateMachines.game_object.version, state: toPersisted(at), createdAt: 'x' });
     await store.appendToStream(`long-${i}`, history(1000).map(envelope));
   }
   await store.close();

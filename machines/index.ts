@@ -105,11 +105,6 @@ export function restoreSnapshot(kind: AggregateKind, persisted: unknown): Aggreg
   return machine.resolveState(persisted as never) as AggregateSnapshot;
 }
 
-/** The JSON-safe form of a machine snapshot, as a live actor's getPersistedSnapshot() would give. */
-export function persistSnapshot(kind: AggregateKind, snapshot: AggregateSnapshot): unknown {
-  return aggregateMachines[kind].machine.getPersistedSnapshot(snapshot as never);
-}
-
 // One observer for every actor: its only job is to mark errors as handled, so XState never rethrows
 // them globally. Whoever sends an event reads the failure from the actor's snapshot (actorError).
 const handled = { error: () => {} };

@@ -1,6 +1,6 @@
 import { parseDomainEvent, type DomainEvent } from '../domain/events.ts';
 import { ValidationError } from '../errors.ts';
-import type { EventMetadata, NewEvent, StoredEvent } from './types.ts';
+import type { EventMetadata, NewEvent, ReplayEvent, StoredEvent } from './types.ts';
 import type { UpcasterRegistry } from './upcasters.ts';
 
 /** An event as a storage row: JSON text for data and metadata, nothing language-specific. */
@@ -46,6 +46,12 @@ export function decodeEvent(
   const event = parseDomainEvent(type, data);
   if (!event) throw new ValidationError(`stored event at ${where()} has an unknown type or invalid ${type} data`);
   return { event, schemaVersion };
+}
+
+/** A row read for replay (version, type, schema version, data text) as the event a fold takes. */
+export function toReplayEvent(upcasters: UpcasterRegistry, streamId: string, version: number, type: string, schemaVersion: number, data: string): ReplayEvent {
+  const { event } = decodeEvent(upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
+  return { type: event.type, data: event.data, version } as ReplayEvent;
 }
 
 /** A stored row as a full event with its envelope. */

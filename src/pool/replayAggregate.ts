@@ -1,6 +1,5 @@
 import { aggregateMachines, fromPersisted, initialState, kindOfFirstEvent, replay, toPersisted } from '../../machines/index.ts';
-import type { DomainEvent } from '../domain/events.ts';
-import type { Snapshot } from '../eventStore/types.ts';
+import type { ReplayEvent, Snapshot } from '../eventStore/types.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import type { ReplayedAggregate } from './protocol.ts';
 
@@ -12,7 +11,7 @@ import type { ReplayedAggregate } from './protocol.ts';
  */
 export function replayAggregate(
   streamId: string,
-  events: readonly (DomainEvent & { readonly version: number })[],
+  events: readonly ReplayEvent[],
   snapshot: Snapshot | undefined,
   useSnapshots: boolean,
 ): ReplayedAggregate | undefined {

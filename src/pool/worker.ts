@@ -2,9 +2,8 @@
 import Database from 'better-sqlite3';
 import { defaultUpcasters } from '../eventStore/upcasters.ts';
 import { aggregateMachines } from '../../machines/index.ts';
-import type { DomainEvent } from '../domain/events.ts';
-import { decodeEvent } from '../eventStore/serialization.ts';
-import type { Snapshot } from '../eventStore/types.ts';
+import { toReplayEvent } from '../eventStore/serialization.ts';
+import type { ReplayEvent, Snapshot } from '../eventStore/types.ts';
 import type { AggregateKind } from '../domain/state.ts';
 import type { PoolResult, PoolTask, ReplayedAggregate } from './protocol.ts';
 import { replayAggregate } from './replayAggregate.ts';
@@ -63,11 +62,10 @@ function runTask(task: PoolTask): PoolResult {
           ? task.streamIds.flatMap((id) => tail.all(id, usableVersion(snapshots.get(id))))
           : all.all(...task.streamIds)
       ) as [string, number, string, number, string][];
-      const byStream = new Map<string, (DomainEvent & { version: number })[]>();
+      const byStream = new Map<string, ReplayEvent[]>();
       for (const [streamId, version, type, schemaVersion, data] of rows) {
-        const { event } = decodeEvent(upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
         const list = byStream.get(streamId) ?? [];
-        list.push({ type: event.type, data: event.data, version } as DomainEvent & { version: number });
+        list.push(toReplayEvent(upcasters, streamId, version, type, schemaVersion, data));
         byStream.set(streamId, list);
       }
       const aggregates: ReplayedAggregate[] = [];

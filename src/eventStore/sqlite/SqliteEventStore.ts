@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { assertExpectedVersion } from '../expectedVersion.ts';
 import { GENESIS, linkRows } from '../integrity.ts';
-import { decodeEvent, deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
+import { deserializeEvent, serializeEvent, storedEvent, toReplayEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -266,30 +266,23 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
-    return this.#read(() => this.#stmt.readStream.all(streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER));
+    return this.#read(() =>
+      this.#stmt.readStream
+        .all(streamId, options.fromVersion ?? 1, options.toVersion ?? Number.MAX_SAFE_INTEGER)
+        .map((row) => deserializeEvent(row, this.#upcasters)),
+    );
   }
 
   async readStreamForReplay(streamId: string, fromVersion: number): Promise<ReplayEvent[]> {
-    this.#assertOpen();
-    const end = this.#metrics.readDuration.startTimer();
-    try {
-      const rows = this.#stmt.replayTail.all(streamId, fromVersion) as unknown as [number, string, number, string][];
-      const events = rows.map(([version, type, schemaVersion, data]) => {
-        const { event } = decodeEvent(this.#upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
-        return { type: event.type, data: event.data, version } as ReplayEvent;
-      });
-      this.#metrics.eventsLoaded.inc(events.length);
-      return events;
-    } catch (error) {
-      this.#metrics.loadFailures.inc();
-      throw error;
-    } finally {
-      end();
-    }
+    return this.#read(() =>
+      (this.#stmt.replayTail.all(streamId, fromVersion) as unknown as [number, string, number, string][]).map(([version, type, schemaVersion, data]) =>
+        toReplayEvent(this.#upcasters, streamId, version, type, schemaVersion, data),
+      ),
+    );
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<StoredEvent[]> {
-    return this.#read(() => this.#stmt.readAll.all(options.after ?? 0, options.limit ?? 1000));
+    return this.#read(() => this.#stmt.readAll.all(options.after ?? 0, options.limit ?? 1000).map((row) => deserializeEvent(row, this.#upcasters)));
   }
 
   async readAllRows(options: ReadAllOptions = {}): Promise<EventRow[]> {
@@ -305,11 +298,12 @@ export class SqliteEventStore implements EventStore {
     return written;
   }
 
-  #read(query: () => EventRow[]): StoredEvent[] {
+  /** Every read of events: timed, counted, and failures (a row that does not decode) counted. */
+  #read<T>(query: () => T[]): T[] {
     this.#assertOpen();
     const end = this.#metrics.readDuration.startTimer();
     try {
-      const events = query().map((row) => deserializeEvent(row, this.#upcasters));
+      const events = query();
       this.#metrics.eventsLoaded.inc(events.length);
       return events;
     } catch (error) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { silentLogger } from '../src/runtime/logger.ts';
-import { createRuntime } from '../src/runtime/runtime.ts';
+import { createRuntime } from '../src/createRuntime.ts';
 import { percentile, round, timed, type Benchmark } from './lib/harness.ts';
 
 /**

@@ -6,7 +6,7 @@ import { gameObjectMachine } from '../machines/index.ts';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import { currentSchemaVersions } from '../src/domain/events.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
-import { createRuntime } from '../src/runtime/runtime.ts';
+import { createRuntime } from '../src/createRuntime.ts';
 import { round, type Benchmark } from './lib/harness.ts';
 
 const gc = (): void => {

@@ -6,7 +6,7 @@ import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import { WorkerPool } from '../src/pool/WorkerPool.ts';
 import { createProjections } from '../src/projections/projections.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
-import { createRuntime } from '../src/runtime/runtime.ts';
+import { createRuntime } from '../src/createRuntime.ts';
 import { idOf, worldStore } from './lib/dataset.ts';
 import { percentile, readAndParseAll, round, timed, type Benchmark } from './lib/harness.ts';
 

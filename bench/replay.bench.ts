@@ -1,5 +1,5 @@
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
-import { createRuntime } from '../src/runtime/runtime.ts';
+import { createRuntime } from '../src/createRuntime.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
 import { WorkerPool } from '../src/pool/WorkerPool.ts';
 import { worldStore } from './lib/dataset.ts';

@@ -7,7 +7,7 @@ import { currentSchemaVersions, type DomainEvent } from '../src/domain/events.ts
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { NewEvent } from '../src/eventStore/types.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
-import { createRuntime } from '../src/runtime/runtime.ts';
+import { createRuntime } from '../src/createRuntime.ts';
 import { percentile, prng, round, type Benchmark } from './lib/harness.ts';
 
 const THRESHOLD = 100;

@@ -3,9 +3,6 @@ import type { DomainEvent } from '../src/domain/events.ts';
 import type { GameObjectState } from '../src/domain/state.ts';
 import { absentState, emptyBase, sharedActions, sharedActiveTransitions } from './handle.ts';
 
-/** Raise when a transition changes meaning: snapshots made by another version are then ignored. */
-export const GAME_OBJECT_MACHINE_VERSION = 1;
-
 /** A plain game object: an item, a chest, a sword. */
 export const gameObjectMachine = setup({
   types: {

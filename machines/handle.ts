@@ -8,11 +8,15 @@ export const handle = <S extends AggregateState, K extends DomainEventType>(
   type: K,
   reducer: (state: S, event: DomainEventOf<K>) => S,
 ) =>
-  assign<S, DomainEvent, undefined, DomainEvent, never>(({ context, event }) => {
-    // The machine routes by type, so a mismatch is a wiring bug: fail loudly, never guess.
-    if (event.type !== type) throw new Error(`handler for ${type} received ${event.type}`);
-    return reducer(context, event as DomainEventOf<K>);
-  });
+  Object.assign(
+    assign<S, DomainEvent, undefined, DomainEvent, never>(({ context, event }) => {
+      // The machine routes by type, so a mismatch is a wiring bug: fail loudly, never guess.
+      if (event.type !== type) throw new Error(`handler for ${type} received ${event.type}`);
+      return reducer(context, event as DomainEventOf<K>);
+    }),
+    // What the machine fingerprint hashes: a change to the reducer invalidates old snapshots.
+    { fingerprintSource: String(reducer) },
+  );
 
 /** The handlers every kind shares: creation, attributes, container, inventory, equipment, deletion. */
 export const sharedActions = <S extends AggregateState>() => ({

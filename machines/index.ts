@@ -1,32 +1,35 @@
-import { createActor, initialTransition, transition, type Actor, type AnyStateMachine, type Snapshot } from 'xstate';
+import { initialTransition, transition, type AnyStateMachine, type Snapshot } from 'xstate';
 import type { DomainEvent } from '../src/domain/events.ts';
 import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/domain/state.ts';
-import { GAME_OBJECT_MACHINE_VERSION, gameObjectMachine } from './gameObject.machine.ts';
-import { PLAYER_MACHINE_VERSION, playerMachine } from './player.machine.ts';
-import { foldEvents, type FoldState } from './fold.ts';
+import { gameObjectMachine } from './gameObject.machine.ts';
+import { playerMachine } from './player.machine.ts';
+import { machineFingerprint } from '../src/definition/fingerprint.ts';
+import { folderFor, type FoldState } from '../src/definition/fold.ts';
 
-export type { FoldState } from './fold.ts';
-import { ROOM_MACHINE_VERSION, roomMachine } from './room.machine.ts';
+export type { FoldState } from '../src/definition/fold.ts';
+import { roomMachine } from './room.machine.ts';
 
-export { gameObjectMachine, GAME_OBJECT_MACHINE_VERSION } from './gameObject.machine.ts';
-export { playerMachine, PLAYER_MACHINE_VERSION } from './player.machine.ts';
-export { roomMachine, ROOM_MACHINE_VERSION } from './room.machine.ts';
+export { gameObjectMachine } from './gameObject.machine.ts';
+export { playerMachine } from './player.machine.ts';
+export { roomMachine } from './room.machine.ts';
 
 interface MachineEntry {
   readonly machine: AnyStateMachine;
+  /** What its snapshots are stamped with: the machine's fingerprint (see src/definition/fingerprint.ts). */
   readonly version: number;
 }
 
-/** One machine per kind, with the version its snapshots are stamped with. */
+const entry = (machine: AnyStateMachine): MachineEntry => ({ machine, version: machineFingerprint(machine) });
+
+/** One machine per kind. */
 export const aggregateMachines: Readonly<Record<AggregateKind, MachineEntry>> = {
-  game_object: { machine: gameObjectMachine, version: GAME_OBJECT_MACHINE_VERSION },
-  player: { machine: playerMachine, version: PLAYER_MACHINE_VERSION },
-  room: { machine: roomMachine, version: ROOM_MACHINE_VERSION },
+  game_object: entry(gameObjectMachine),
+  player: entry(playerMachine),
+  room: entry(roomMachine),
 };
 
 /** An XState machine snapshot of an aggregate (its context is the AggregateState). */
 export type AggregateSnapshot = Snapshot<unknown> & { readonly value: unknown; readonly context: AggregateState };
-export type AggregateActor = Actor<AnyStateMachine>;
 
 /** The kind a stream belongs to, read from its first event (always GameObjectCreated). */
 export function kindOfFirstEvent(event: DomainEvent): AggregateKind {
@@ -40,46 +43,17 @@ export function initialSnapshot(kind: AggregateKind, id: string): AggregateSnaps
   return snapshot as AggregateSnapshot;
 }
 
-/** The persisted form of a machine snapshot, as getPersistedSnapshot() gives it for our flat machines. */
-export interface PersistedAggregate {
-  readonly status: 'active';
-  readonly value: string;
-  readonly historyValue: Record<string, never>;
-  readonly context: AggregateState;
-  readonly children: Record<string, never>;
-}
-
-const templates = new Map<AggregateKind, FoldState>();
-
-/** The state before any event (absent), without running XState: its initial state is computed once per kind. */
+/** The state before any event (absent). */
 export function initialState(kind: AggregateKind, id: string): FoldState {
-  let template = templates.get(kind);
-  if (!template) {
-    const snapshot = initialSnapshot(kind, '');
-    template = { value: snapshot.value as string, context: snapshot.context };
-    templates.set(kind, template);
-  }
-  return { value: template.value, context: { ...template.context, id } };
+  return folderFor(aggregateMachines[kind].machine).initial(id);
 }
 
-/** Folds events through the machine's compiled transition table (see fold.ts): what replay and hydration use. */
+/** Folds events the way the runtime does (src/definition/fold.ts): a compiled table, or XState where it must. */
 export function replay(kind: AggregateKind, from: FoldState, events: Iterable<DomainEvent>): FoldState {
-  return foldEvents(aggregateMachines[kind].machine, from, events);
+  return folderFor(aggregateMachines[kind].machine).fold(from, events);
 }
 
-export function toPersisted(state: FoldState): PersistedAggregate {
-  return { status: 'active', value: state.value, historyValue: {}, context: state.context, children: {} };
-}
-
-/** Reads a persisted snapshot back (as stored in a Snapshot row); throws if it is not one of this machine's states. */
-export function fromPersisted(kind: AggregateKind, persisted: unknown): FoldState {
-  const { value, context } = (persisted ?? {}) as { value?: unknown; context?: unknown };
-  const states = aggregateMachines[kind].machine.config.states ?? {};
-  if (typeof value !== 'string' || !(value in states) || typeof context !== 'object' || context === null) {
-    throw new Error(`not a persisted ${kind} snapshot`);
-  }
-  return { value, context: context as AggregateState };
-}
+export { persisted as toPersisted } from '../src/runtime/persisted.ts';
 
 /** XState-resolved fold, for comparisons with the reference: replay() plus a real machine snapshot. */
 export function replayEvents(kind: AggregateKind, snapshot: AggregateSnapshot, events: Iterable<DomainEvent>): AggregateSnapshot {
@@ -103,21 +77,4 @@ export function applyEvents(kind: AggregateKind, snapshot: AggregateSnapshot, ev
 export function restoreSnapshot(kind: AggregateKind, persisted: unknown): AggregateSnapshot {
   const { machine } = aggregateMachines[kind];
   return machine.resolveState(persisted as never) as AggregateSnapshot;
-}
-
-// One observer for every actor: its only job is to mark errors as handled, so XState never rethrows
-// them globally. Whoever sends an event reads the failure from the actor's snapshot (actorError).
-const handled = { error: () => {} };
-
-/** Starts a live actor in the given state. A handler's error is never thrown globally: see actorError. */
-export function startActor(kind: AggregateKind, id: string, state: FoldState): AggregateActor {
-  const actor = createActor(aggregateMachines[kind].machine, { input: { id }, snapshot: toPersisted(state) as never });
-  actor.subscribe(handled);
-  return actor.start();
-}
-
-/** The error an actor stopped with, if a handler threw. */
-export function actorError(actor: AggregateActor): unknown {
-  const snapshot = actor.getSnapshot() as { status: string; error?: unknown };
-  return snapshot.status === 'error' ? (snapshot.error ?? new Error('actor failed')) : undefined;
 }

@@ -4,9 +4,6 @@ import type { PlayerState } from '../src/domain/state.ts';
 import { absentState, emptyBase, handle, sharedActions, sharedActiveTransitions } from './handle.ts';
 import { adminStatusUpdated, passwordUpdated, playerCreated } from './reducers.ts';
 
-/** Raise when a transition changes meaning: snapshots made by another version are then ignored. */
-export const PLAYER_MACHINE_VERSION = 1;
-
 /** A player character: a game object with credentials and an admin flag. */
 export const playerMachine = setup({
   types: {

@@ -4,9 +4,6 @@ import type { RoomState } from '../src/domain/state.ts';
 import { absentState, emptyBase, handle, sharedActions, sharedActiveTransitions } from './handle.ts';
 import { descriptionUpdated, exitAdded, exitRemoved, roomCreated } from './reducers.ts';
 
-/** Raise when a transition changes meaning: snapshots made by another version are then ignored. */
-export const ROOM_MACHINE_VERSION = 1;
-
 /** A room: a game object with a description and exits to other rooms. */
 export const roomMachine = setup({
   types: {

@@ -1,7 +1,7 @@
 import { loadConfig } from './config/loadConfig.ts';
 import { runDemo } from './demo.ts';
 import { isRuntimeError } from './errors.ts';
-import { openRuntime } from './runtime/openRuntime.ts';
+import { openRuntime } from './openRuntime.ts';
 
 /** A scripted scene on the configured world (`npm run demo`), for a look at the runtime without a client. */
 async function main(): Promise<void> {

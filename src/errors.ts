@@ -49,7 +49,9 @@ export type RejectionReason =
   | 'ITEM_ALREADY_EQUIPPED'
   | 'SLOT_OCCUPIED'
   | 'NOT_EQUIPPED'
-  | 'SELF_REFERENCE';
+  | 'SELF_REFERENCE'
+  // A kind defined with defineAggregate names its own reasons.
+  | (string & {});
 
 /** A valid command that the aggregate's current state refuses; nothing was appended. */
 export class CommandRejectedError extends RuntimeError {
@@ -159,4 +161,13 @@ export function describe(e: unknown): string {
   // Errors cloned across threads can arrive as plain objects.
   if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
   return String(e);
+}
+
+/** An aggregate definition the runtime cannot host (names the kind and what is wrong); thrown by createRuntime. */
+export class DefinitionError extends ConfigError {
+  readonly kind: string;
+  constructor(kind: string, message: string) {
+    super(`aggregate ${kind}: ${message}`);
+    this.kind = kind;
+  }
 }

@@ -5,7 +5,6 @@ export {
   commandSchemas,
   commandTypes,
   currentSchemaVersions,
-  decide,
   domainEventTypes,
   eventSchemas,
   hashPassword,
@@ -17,7 +16,6 @@ export {
   type Command,
   type CommandOf,
   type CommandType,
-  type Decision,
   type DomainEvent,
   type DomainEventOf,
   type DomainEventType,
@@ -32,6 +30,7 @@ export {
   CommandRejectedError,
   ConcurrencyError,
   ConfigError,
+  DefinitionError,
   isActorFailedError,
   isCommandRejectedError,
   isConcurrencyError,
@@ -88,9 +87,9 @@ export {
 } from './eventStore/index.ts';
 export { createMetrics, metricNames, type Metrics } from './metrics/index.ts';
 export { redactSecrets } from './domain/redact.ts';
-export { openRuntime, openStore, type OpenedStore } from './runtime/openRuntime.ts';
+export { openRuntime, openStore, type OpenedStore } from './openRuntime.ts';
+export { createRuntime, type CommandsOfAggregates, type Runtime, type RuntimeOptions } from './createRuntime.ts';
 export {
-  createRuntime,
   silentLogger,
   stderrLogger,
   systemClock,
@@ -98,8 +97,24 @@ export {
   type Clock,
   type CommandResult,
   type Logger,
-  type Runtime,
-  type RuntimeOptions,
   type RuntimeStats,
   type SqliteStoreOptions,
 } from './runtime/index.ts';
+export {
+  defineAggregate,
+  defineTrait,
+  isRejection,
+  reject,
+  type AggregateDefinition,
+  type AnyAggregateDefinition,
+  type CommandsOf,
+  type CommandSchema,
+  type Decided,
+  type EventsOf,
+  type EventSpec,
+  type Rejection,
+  type TraitDefinition,
+} from './definition/define.ts';
+export { AggregateRegistry, type AnyCommand, type AnyEvent, type HostedKind } from './definition/registry.ts';
+export { machineFingerprint } from './definition/fingerprint.ts';
+export * as world from './world/index.ts';

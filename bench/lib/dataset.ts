@@ -30,7 +30,7 @@ export const idOf = (i: number) => `${kindOf(i) === 'room' ? 'room' : kindOf(i) 
 export async function worldStore(spec: WorldSpec, log: (line: string) => void = () => {}): Promise<string> {
   const seed = spec.seed ?? 42;
   const every = spec.snapshotEvery ?? 100;
-  const path = join(cacheDir, `world-${spec.events}-${spec.aggregates}-${seed}-${every}.db`);
+  const path = join(cacheDir, `world-${spec.events}-${spec.aggregates}-${seed}-${every}-${aggregateMachines.game_object.version}.db`);
   if (existsSync(path)) return path;
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${path}.tmp`;

@@ -10,7 +10,7 @@ import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore } from '../eventStore/types.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { openRuntime, openStore } from '../runtime/openRuntime.ts';
+import { openRuntime, openStore } from '../openRuntime.ts';
 import { WorkerPool } from '../pool/WorkerPool.ts';
 import { createProjections } from '../projections/projections.ts';
 import { progressReporter } from './progress.ts';

@@ -12,7 +12,7 @@ export interface ImmudbStoreConfig extends Omit<ImmudbEventStoreOptions, 'metric
 }
 
 /** Runtime options plus the servers' addresses, as read from conf/server.yml and the environment. */
-export interface RuntimeConfig extends Omit<RuntimeOptions, 'store'> {
+export interface RuntimeConfig extends Omit<RuntimeOptions, 'store' | 'aggregates'> {
   /** The configured store. */
   readonly store: SqliteStoreOptions | ImmudbStoreConfig;
   /** The embedded store: the default, and the fallback when ImmuDB is unreachable. */

@@ -1,5 +1,4 @@
 export { commandSchemas, commandTypes, parseCommand, type Command, type CommandOf, type CommandType } from './commands.ts';
-export { decide, type Decision } from './decide.ts';
 export {
   currentSchemaVersions,
   domainEventTypes,

@@ -43,7 +43,8 @@ export function decodeEvent(
   where: () => string,
 ): { event: DomainEvent; schemaVersion: number } {
   const { schemaVersion, data } = upcasters.upcast(type, storedSchemaVersion, JSON.parse(dataText));
-  const event = parseDomainEvent(type, data);
+  // Upcasters from a runtime's registry (defineAggregate kinds) validate as they upcast (CONTRACT.md: the codec).
+  const event = 'validatesEvents' in upcasters ? ({ type, data } as DomainEvent) : parseDomainEvent(type, data);
   if (!event) throw new ValidationError(`stored event at ${where()} has an unknown type or invalid ${type} data`);
   return { event, schemaVersion };
 }

@@ -5,7 +5,7 @@ import { startMetricsServer } from '../metrics/httpServer.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { createProjections } from '../projections/projections.ts';
 import { stderrLogger, type Logger } from '../runtime/logger.ts';
-import { openRuntime } from '../runtime/openRuntime.ts';
+import { openRuntime } from '../openRuntime.ts';
 import { GameServer } from './server/GameServer.ts';
 import { Manager } from './Manager.ts';
 import { seedWorld } from './seed.ts';

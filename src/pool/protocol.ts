@@ -3,7 +3,6 @@
  * imported by both sides. Tasks are batches (hundreds of aggregates), never one per event: a round
  * trip to a worker costs tens of microseconds and cloning input costs more than the work per event.
  */
-import type { AggregateKind } from '../domain/state.ts';
 
 /** Replay whole aggregates from a SQLite event store file the worker opens read-only itself. */
 export interface ReplayTask {
@@ -16,7 +15,9 @@ export interface ReplayTask {
 
 export interface ReplayedAggregate {
   readonly streamId: string;
-  readonly kind: AggregateKind;
+  readonly kind: string;
+  /** The fingerprint (or manual version) a snapshot of this replay is stamped with. */
+  readonly machineVersion: number;
   readonly version: number;
   /** The replayed machine snapshot, persisted form, as JSON text. */
   readonly snapshot: string;

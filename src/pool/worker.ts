@@ -1,14 +1,16 @@
 /** The pool's worker: runs tasks of the worker protocol (see protocol.ts). */
 import Database from 'better-sqlite3';
-import { defaultUpcasters } from '../eventStore/upcasters.ts';
-import { aggregateMachines } from '../../machines/index.ts';
+import { AggregateRegistry } from '../definition/registry.ts';
+import { registryUpcasters } from '../definition/upcasters.ts';
 import { toReplayEvent } from '../eventStore/serialization.ts';
 import type { ReplayEvent, Snapshot } from '../eventStore/types.ts';
-import type { AggregateKind } from '../domain/state.ts';
+import { worldAggregates } from '../world/kinds.ts';
 import type { PoolResult, PoolTask, ReplayedAggregate } from './protocol.ts';
-import { replayAggregate } from './replayAggregate.ts';
+import { replayAggregate, usableSnapshot } from './replayAggregate.ts';
 
-const upcasters = defaultUpcasters();
+// Workers replay the built-in world's kinds (a runtime hosting other kinds replays on its own thread).
+const registry = new AggregateRegistry(worldAggregates);
+const upcasters = registryUpcasters(registry);
 const connections = new Map<string, Database.Database>();
 
 function open(path: string): Database.Database {
@@ -22,8 +24,7 @@ function open(path: string): Database.Database {
 }
 
 /** Where a replay from this snapshot starts: its version, or 0 when a machine change made it unusable. */
-const usableVersion = (snapshot: Snapshot | undefined): number =>
-  snapshot && snapshot.machineVersion === aggregateMachines[snapshot.kind].version ? snapshot.version : 0;
+const usableVersion = (snapshot: Snapshot | undefined): number => usableSnapshot(registry, snapshot)?.version ?? 0;
 
 export default function run(task: PoolTask): PoolResult {
   try {
@@ -46,7 +47,7 @@ function runTask(task: PoolTask): PoolResult {
           {
             streamId: r['stream_id'] as string,
             version: r['version'] as number,
-            kind: r['kind'] as AggregateKind,
+            kind: r['kind'] as Snapshot['kind'],
             machineVersion: r['machine_version'] as number,
             state: JSON.parse(r['state'] as string) as unknown,
             createdAt: r['created_at'] as string,
@@ -70,7 +71,7 @@ function runTask(task: PoolTask): PoolResult {
       }
       const aggregates: ReplayedAggregate[] = [];
       for (const id of task.streamIds) {
-        const replayed = replayAggregate(id, byStream.get(id) ?? [], snapshots.get(id), task.useSnapshots);
+        const replayed = replayAggregate(registry, id, byStream.get(id) ?? [], snapshots.get(id), task.useSnapshots);
         if (replayed) aggregates.push(replayed);
       }
       return { kind: 'replay', aggregates, events: rows.length };

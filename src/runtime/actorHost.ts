@@ -1,24 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import {
-  actorError,
-  aggregateMachines,
-  fromPersisted,
-  initialState,
-  kindOfFirstEvent,
-  replay,
-  startActor,
-  type AggregateActor,
-  type FoldState,
-} from '../../machines/index.ts';
-import type { Command } from '../domain/commands.ts';
-import { decide } from '../domain/decide.ts';
-import { currentSchemaVersions, type DomainEvent } from '../domain/events.ts';
-import type { AggregateKind, AggregateState } from '../domain/state.ts';
+import type { AggregateRegistry, AnyCommand, AnyEvent, Current, HostedKind } from '../definition/registry.ts';
 import { ActorFailedError, isConcurrencyError, isRuntimeError } from '../errors.ts';
-import type { AppendResult, EventMetadata, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
+import type { AppendResult, EventMetadata, EventStore, NewEvent, Snapshot, StoredEvent } from '../eventStore/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
+import { persisted } from './persisted.ts';
+import { usableSnapshot } from '../pool/replayAggregate.ts';
 import type { Logger } from './logger.ts';
+
+/** An aggregate's state as the runtime hands it out: its machine's context. */
+export type AggregateState = unknown;
 
 /** What a command resolves to once its events are durable. */
 export interface CommandResult {
@@ -34,25 +25,28 @@ export interface Lease {
   /** The aggregate's version when the lease began. */
   readonly version: number;
   state(): AggregateState | undefined;
+  /** The aggregate's kind once it exists (after decide, also the kind a create command gives it). */
+  kind(): string | undefined;
   /** Decides commands in order against the current state; throws the first rejection. Stores nothing. */
-  decide(commands: readonly Command[]): DomainEvent[];
-  /** Applies events that were just stored for this aggregate. */
-  commit(result: AppendResult, events: readonly DomainEvent[]): void;
+  decide(commands: readonly AnyCommand[]): AnyEvent[];
+  /** Takes the state decide computed, once its events are stored. */
+  commit(result: AppendResult): void;
   /** Forgets the hydrated state (after a lost race); the next use reloads it from the store. */
   invalidate(): void;
   release(): void;
 }
 
-/** Wraps domain events in the envelope the runtime writes: ids, schema versions, time, metadata. */
-export function envelope(events: readonly DomainEvent[], metadata: EventMetadata, clock: Clock): NewEvent[] {
+/** Wraps events in the envelope the runtime writes: ids, schema versions, time, metadata. */
+export function envelope(registry: AggregateRegistry, events: readonly AnyEvent[], metadata: EventMetadata, clock: Clock): NewEvent[] {
   const occurredAt = new Date(clock.now()).toISOString();
   return events.map(
-    (event) => ({ type: event.type, data: event.data, eventId: randomUUID(), schemaVersion: currentSchemaVersions[event.type], occurredAt, metadata }) as NewEvent,
+    (event) => ({ type: event.type, data: event.data, eventId: randomUUID(), schemaVersion: registry.schemaVersion(event.type), occurredAt, metadata }) as NewEvent,
   );
 }
 
 /** What every host shares, supplied by the supervisor. */
 export interface HostEnvironment {
+  readonly registry: AggregateRegistry;
   readonly store: EventStore;
   readonly clock: Clock;
   readonly metrics: Metrics;
@@ -63,7 +57,7 @@ export interface HostEnvironment {
 
 /** A command waiting in a mailbox. */
 interface PendingCommand {
-  readonly command: Command;
+  readonly command: AnyCommand;
   readonly metadata: EventMetadata;
   readonly resolve: (result: CommandResult) => void;
   readonly reject: (error: unknown) => void;
@@ -90,8 +84,8 @@ export class ActorHost {
   #queue: (PendingCommand | MailboxJob)[] | undefined;
   #running = false;
   #loaded = false;
-  #kind: AggregateKind | undefined;
-  #actor: AggregateActor | undefined;
+  /** The aggregate's kind and state: the one copy, changed only when its events are stored. */
+  #current: Current | undefined;
   #version = 0;
   #snapshotVersion = 0;
 
@@ -111,10 +105,10 @@ export class ActorHost {
 
   /** False when the aggregate was found not to exist: such a host need not stay live. */
   get exists(): boolean {
-    return !this.#loaded || this.#actor !== undefined;
+    return !this.#loaded || this.#current !== undefined;
   }
 
-  execute(command: Command, metadata: EventMetadata): Promise<CommandResult> {
+  execute(command: AnyCommand, metadata: EventMetadata): Promise<CommandResult> {
     this.lastActive = this.#env.clock.now();
     return new Promise<CommandResult>((resolve, reject) => {
       this.#env.metrics.mailboxDepth.inc();
@@ -127,8 +121,8 @@ export class ActorHost {
   state(): Promise<AggregateState | undefined> {
     return this.#enqueue(async () => {
       await this.#ensureLoaded();
-      const context = this.#actor?.getSnapshot().context as AggregateState | undefined;
-      return context && structuredClone(context);
+      const context = this.#current?.state.context;
+      return context === undefined ? undefined : structuredClone(context);
     });
   }
 
@@ -147,31 +141,26 @@ export class ActorHost {
   }
 
   #lease(release: () => void): Lease {
+    let decided: Current | undefined;
     return {
       id: this.id,
       version: this.#version,
-      state: () => this.#current()?.context,
+      state: () => this.#current?.state.context,
+      kind: () => (decided ?? this.#current)?.kind.name,
       decide: (commands) => {
-        const events: DomainEvent[] = [];
-        let kind = this.#kind;
-        let state = this.#current();
+        const events: AnyEvent[] = [];
+        let current = this.#current;
         for (const command of commands) {
-          const decision = decide(state?.context, command);
-          if (!decision.ok) throw decision.error;
-          const first = decision.events[0];
-          if (!first) continue;
-          kind ??= kindOfFirstEvent(first);
-          state = replay(kind, state ?? initialState(kind, this.id), decision.events);
-          events.push(...decision.events);
+          const outcome = this.#env.registry.decide(this.id, current, command);
+          if (!outcome.ok) throw outcome.error;
+          current = { kind: outcome.kind, state: outcome.next };
+          events.push(...outcome.events);
         }
+        decided = current;
         return events;
       },
-      commit: (result, events) => {
-        const first = events[0];
-        if (!first) return;
-        this.#kind ??= kindOfFirstEvent(first);
-        this.#actor ??= this.#start(this.#kind, initialState(this.#kind, this.id));
-        for (const event of events) this.#actor.send(event);
+      commit: (result) => {
+        this.#current = decided;
         this.#version = result.nextExpectedVersion;
       },
       invalidate: () => this.#unload(),
@@ -179,9 +168,14 @@ export class ActorHost {
     };
   }
 
-  /** The live state, if the actor is hydrated; never spawns. */
+  /** The live state, if the aggregate is loaded; never loads it. */
   peek(): AggregateState | undefined {
-    return this.#loaded ? (this.#actor?.getSnapshot().context as AggregateState | undefined) : undefined;
+    return this.#loaded ? this.#current?.state.context : undefined;
+  }
+
+  /** The loaded aggregate's kind name, if any (for rebuild reports). */
+  get kind(): string | undefined {
+    return this.#current?.kind.name;
   }
 
   /** Stops the live actor; the host must be idle. The next message would hydrate it again. */
@@ -253,45 +247,37 @@ export class ActorHost {
         for (const p of batch) p.reject(failure);
         return;
       }
-      let kind = this.#kind;
-      let state = this.#current();
-      const accepted: { pending: PendingCommand; events: readonly DomainEvent[] }[] = [];
+      let current = this.#current;
+      const accepted: { pending: PendingCommand; events: readonly AnyEvent[] }[] = [];
       const refused: { pending: PendingCommand; error: unknown }[] = [];
       const limit = this.#env.store.maxEventsPerAppend ?? Number.POSITIVE_INFINITY;
       let count = 0;
-      let broken = false;
       for (const [index, pending] of batch.entries()) {
         try {
-          const decision = decide(state?.context, pending.command);
-          if (!decision.ok) {
-            refused.push({ pending, error: decision.error });
+          // Decide, validate and apply once: a handler that throws refuses its command before anything is stored.
+          const outcome = this.#env.registry.decide(this.id, current, pending.command);
+          if (!outcome.ok) {
+            refused.push({ pending, error: outcome.error });
             continue;
           }
-          if (count > 0 && count + decision.events.length > limit) {
+          if (count > 0 && count + outcome.events.length > limit) {
             // The store takes no more in one append: the rest wait for the next round, in order.
             this.#requeue(batch.slice(index));
             batch = batch.slice(0, index);
             break;
           }
-          count += decision.events.length;
-          const first = decision.events[0];
-          if (first) {
-            const k = kind ?? kindOfFirstEvent(first);
-            // Dry-run the handlers: a handler that throws refuses its command before anything is stored.
-            state = replay(k, state ?? initialState(k, this.id), decision.events);
-            kind = k;
-          }
-          accepted.push({ pending, events: decision.events });
+          count += outcome.events.length;
+          current = { kind: outcome.kind, state: outcome.next };
+          accepted.push({ pending, events: outcome.events });
         } catch (error) {
-          broken = true;
           refused.push({ pending, error: this.#failure(error, false) });
         }
       }
-      const events = accepted.flatMap((a) => envelope(a.events, a.pending.metadata, this.#env.clock));
+      const events = accepted.flatMap((a) => envelope(this.#env.registry, a.events, a.pending.metadata, this.#env.clock));
       let result: AppendResult | undefined;
-      if (events.length > 0 && kind) {
+      if (events.length > 0 && current) {
         try {
-          result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version });
+          result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version, ...kindOption(this.#current, current.kind) });
         } catch (error) {
           // Another writer got there first: catch up from the store and decide everything again.
           if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {
@@ -304,15 +290,12 @@ export class ActorHost {
           for (const r of refused) r.pending.reject(r.error);
           return;
         }
-        this.#kind = kind;
-        this.#actor ??= this.#start(kind, initialState(kind, this.id));
-        for (const a of accepted) for (const event of a.events) this.#actor.send(event);
+        // The state decide computed is the state: nothing is applied a second time after the append.
+        this.#current = current;
         this.#version = result.nextExpectedVersion;
       }
       // Settle in arrival order: each command gets its own slice of the stored events.
       let offset = 0;
-      const failed = this.#actor && actorError(this.#actor);
-      const failure = failed === undefined ? undefined : this.#failure(failed);
       const refusals = new Map(refused.map((r) => [r.pending, r.error]));
       const counts = new Map(accepted.map((x) => [x.pending, x.events.length]));
       for (const pending of batch) {
@@ -323,10 +306,8 @@ export class ActorHost {
         }
         const stored = result ? result.events.slice(offset, offset + count) : [];
         offset += count;
-        if (failure !== undefined) pending.reject(failure);
-        else pending.resolve({ aggregateId: this.id, version: stored.at(-1)?.version ?? this.#version, events: stored });
+        pending.resolve({ aggregateId: this.id, version: stored.at(-1)?.version ?? this.#version, events: stored });
       }
-      if (broken) this.#unload(); // a handler bug: rehydrate from the store on the next message
       return;
     }
   }
@@ -346,44 +327,47 @@ export class ActorHost {
 
   async #ensureLoaded(): Promise<void> {
     if (this.#loaded) return;
-    const { store } = this.#env;
+    const { store, registry } = this.#env;
     const saved = await store.loadSnapshot(this.id);
-    const usable = saved && saved.machineVersion === aggregateMachines[saved.kind].version ? saved : undefined;
-    let kind = usable?.kind;
-    const from = usable && fromPersisted(usable.kind, usable.state);
+    const usable = saved ? this.#usableSnapshot(saved) : undefined;
     const fromVersion = (usable?.version ?? 0) + 1;
     const tail = store.readStreamForReplay ? await store.readStreamForReplay(this.id, fromVersion) : await store.readStream(this.id, { fromVersion });
     const first = tail[0];
-    if (!kind && first) kind = kindOfFirstEvent(first);
-    if (kind) this.#actor = this.#start(kind, replay(kind, from ?? initialState(kind, this.id), tail));
-    this.#kind = kind;
+    const kind = usable?.kind ?? (first && registry.kindOfStream(first));
+    this.#current = kind && { kind, state: kind.fold(usable?.state ?? kind.initial(this.id), tail) };
     this.#version = tail.at(-1)?.version ?? usable?.version ?? 0;
     this.#snapshotVersion = usable?.version ?? 0;
     this.#loaded = true;
     this.#env.metrics.actorSpawns.inc();
   }
 
-  /** The live actor's state, as a fold starting point. */
-  #current(): FoldState | undefined {
-    const snapshot = this.#actor?.getSnapshot();
-    return snapshot && { value: snapshot.value as string, context: snapshot.context as AggregateState };
-  }
-
-  #start(kind: AggregateKind, state: FoldState): AggregateActor {
-    return startActor(kind, this.id, state);
+  /**
+   * A snapshot is used only if its kind is hosted, it was made by the same machine (fingerprint or
+   * manual version), and its state parses as one of the kind's states. A forged or malformed one is
+   * refused, logged and counted, and the aggregate replayed from its events instead.
+   */
+  #usableSnapshot(saved: Snapshot): ReturnType<typeof usableSnapshot> {
+    const usable = usableSnapshot(this.#env.registry, saved);
+    const kind = this.#env.registry.kinds.get(saved.kind);
+    if (!usable && kind && saved.machineVersion === kind.snapshotVersion) {
+      // Same machine, yet the state does not parse: forged or damaged. Count it and replay instead.
+      this.#env.metrics.snapshotsRefused.inc();
+      this.#env.logger.warn('snapshot refused; replaying from events', { aggregateId: this.id, version: saved.version });
+    }
+    return usable;
   }
 
   async #maybeSnapshot(): Promise<void> {
-    const actor = this.#actor;
-    if (!actor || !this.#kind || this.#version - this.#snapshotVersion < this.#env.snapshotThreshold) return;
+    const current = this.#current;
+    if (!current || this.#version - this.#snapshotVersion < this.#env.snapshotThreshold) return;
     const version = this.#version;
     try {
       await this.#env.store.saveSnapshot({
         streamId: this.id,
         version,
-        kind: this.#kind,
-        machineVersion: aggregateMachines[this.#kind].version,
-        state: actor.getPersistedSnapshot(),
+        kind: current.kind.name as Snapshot['kind'],
+        machineVersion: current.kind.snapshotVersion,
+        state: persisted(current.state),
         createdAt: new Date(this.#env.clock.now()).toISOString(),
       });
       this.#snapshotVersion = version;
@@ -394,11 +378,14 @@ export class ActorHost {
   }
 
   #unload(): void {
-    this.#actor?.stop();
-    this.#actor = undefined;
-    this.#kind = undefined;
+    this.#current = undefined;
     this.#loaded = false;
     this.#version = 0;
     this.#snapshotVersion = 0;
   }
+}
+
+/** The kind a creating append carries (AppendPart.kind in CONTRACT.md): set only when the stream is new. */
+function kindOption(before: Current | undefined, kind: HostedKind): { kind?: string } {
+  return before ? {} : { kind: kind.name };
 }

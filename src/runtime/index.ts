@@ -9,4 +9,3 @@ export {
   type RuntimeStats,
   type SqliteStoreOptions,
 } from './runtime.ts';
-export { openRuntime, openStore, type OpenedStore } from './openRuntime.ts';

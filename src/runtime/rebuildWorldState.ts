@@ -1,5 +1,4 @@
-import { aggregateMachines } from '../../machines/index.ts';
-import type { AggregateKind, AggregateState } from '../domain/state.ts';
+import type { AggregateRegistry } from '../definition/registry.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore, Snapshot } from '../eventStore/types.ts';
@@ -20,7 +19,7 @@ export interface WorldRebuildOptions {
 /** An aggregate whose state from one source differs from its replay. */
 export interface Divergence {
   readonly streamId: string;
-  readonly kind: AggregateKind;
+  readonly kind: string;
   /** 'snapshot': its stored snapshot plus the later events; 'live': the actor in memory. */
   readonly source: 'snapshot' | 'live';
   /** The state replayed from the events (canonical JSON). */
@@ -40,7 +39,7 @@ export interface WorldRebuildReport {
 
 /** What rebuildWorldState needs from the runtime: its live actors. */
 export interface LiveActors {
-  peek(id: string): AggregateState | undefined;
+  peek(id: string): unknown;
   passivate(id: string): boolean;
 }
 
@@ -49,7 +48,7 @@ export interface LiveActors {
  * stored snapshot (when not started from it) and its live actor, and freshly snapshotted. Divergent
  * live actors are passivated, so their next message hydrates them from the fresh snapshot.
  */
-export async function rebuildWorldState(store: EventStore, live: LiveActors, options: WorldRebuildOptions = {}): Promise<WorldRebuildReport> {
+export async function rebuildWorldState(registry: AggregateRegistry, store: EventStore, live: LiveActors, options: WorldRebuildOptions = {}): Promise<WorldRebuildReport> {
   const started = Date.now();
   const useSnapshots = options.useSnapshots ?? false;
   const path = store instanceof SqliteEventStore && store.path !== ':memory:' ? store.path : undefined;
@@ -74,7 +73,7 @@ export async function rebuildWorldState(store: EventStore, live: LiveActors, opt
       for (const id of ids) {
         const stream = await store.readStream(id);
         events = events === undefined ? undefined : events + stream.length;
-        const one = replayAggregate(id, stream, await store.loadSnapshot(id), useSnapshots);
+        const one = replayAggregate(registry, id, stream, await store.loadSnapshot(id), useSnapshots);
         if (one) replayed.push(one);
       }
     }
@@ -94,8 +93,8 @@ export async function rebuildWorldState(store: EventStore, live: LiveActors, opt
       fresh.push({
         streamId: r.streamId,
         version: r.version,
-        kind: r.kind,
-        machineVersion: aggregateMachines[r.kind].version,
+        kind: r.kind as Snapshot['kind'],
+        machineVersion: r.machineVersion,
         state: JSON.parse(r.snapshot) as unknown,
         createdAt,
       });

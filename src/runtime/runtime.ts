@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
-import { initialState, kindOfFirstEvent, replay } from '../../machines/index.ts';
-import { commandTypes, parseCommand, type Command } from '../domain/commands.ts';
-import type { AggregateState } from '../domain/state.ts';
+import type { AnyAggregateDefinition } from '../definition/define.ts';
+import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
 import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
+import { registryUpcasters } from '../definition/upcasters.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
@@ -24,6 +24,8 @@ export interface SqliteStoreOptions {
 }
 
 export interface RuntimeOptions {
+  /** The kinds this runtime hosts (see defineAggregate); checked here, a DefinitionError names what is wrong. */
+  readonly aggregates: readonly AnyAggregateDefinition[];
   /** Store settings, or an open EventStore (closed by the runtime only if `closeStore` is true). */
   readonly store: SqliteStoreOptions | EventStore;
   readonly closeStore?: boolean;
@@ -44,31 +46,32 @@ export interface RuntimeOptions {
 }
 
 /** A handle to one aggregate's actor. */
-export interface ActorRef {
+export interface ActorRef<C extends AnyCommand = AnyCommand> {
   readonly id: string;
-  send(command: Command, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
+  send(command: C, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
 }
 
 export interface RuntimeStats extends StoreStats {
   readonly liveActors: number;
 }
 
-/** A running game world. */
-export interface Runtime {
+/** A running game world: `S` is the state of its aggregates, `C` its commands. */
+// biome-ignore lint: `any` by default so callers that know their world's state type need no casts
+export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
   /** Validates and runs a command on its target aggregate; resolves once its events are durable. */
-  execute(command: Command, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
-  ref(id: string): ActorRef;
+  execute(command: C, metadata?: Partial<EventMetadata>): Promise<CommandResult>;
+  ref(id: string): ActorRef<C>;
   /**
    * Runs commands on several aggregates as one: all are decided against current state and their
    * events stored in one atomic append, or nothing is (a rejection, or a lost race retried and lost
    * again). For changes that must never be half-done, like an item changing hands.
    */
-  transaction(commands: readonly Command[], metadata?: Partial<EventMetadata>): Promise<CommandResult[]>;
+  transaction(commands: readonly C[], metadata?: Partial<EventMetadata>): Promise<CommandResult[]>;
   /** Current state, or undefined if the aggregate was never created. */
-  state(id: string): Promise<AggregateState | undefined>;
+  state(id: string): Promise<S | undefined>;
   history(id: string): Promise<StoredEvent[]>;
   /** State as it was after a version, or at a time; undefined before the aggregate was created. */
-  stateAt(id: string, at: { readonly version: number } | { readonly time: string | Date }): Promise<AggregateState | undefined>;
+  stateAt(id: string, at: { readonly version: number } | { readonly time: string | Date }): Promise<S | undefined>;
   stats(): Promise<RuntimeStats>;
   /** Passivates actors idle longer than the idle timeout now (it also runs on a timer). */
   passivateIdle(): number;
@@ -78,6 +81,8 @@ export interface Runtime {
    */
   rebuildWorldState(options?: WorldRebuildOptions): Promise<WorldRebuildReport>;
   readonly store: EventStore;
+  /** The kinds this runtime hosts, with command parsing, routing and the codec for its store. */
+  readonly aggregates: AggregateRegistry;
   readonly metrics: Registry;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
@@ -89,11 +94,11 @@ const metadataSchema = z.strictObject({
   actorId: z.string().min(1).max(200).nullable().optional(),
 });
 
-const knownTypes: ReadonlySet<string> = new Set(commandTypes);
 const isEventStore = (store: RuntimeOptions['store']): store is EventStore => 'appendToStream' in store;
 
 /** Starts a runtime over the configured store. */
 export function createRuntime(options: RuntimeOptions): Runtime {
+  const registry = new AggregateRegistry(options.aggregates);
   const metrics = options.metrics ?? createMetrics(options.registry);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
@@ -103,6 +108,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     : new SqliteEventStore({
         path: options.store.path,
         metrics,
+        upcasters: registryUpcasters(registry),
         ...(options.store.durability && { durability: options.store.durability }),
         ...(options.store.groupCommitWindowMs !== undefined && { groupCommitWindowMs: options.store.groupCommitWindowMs }),
         ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
@@ -110,6 +116,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
   const supervisor = new Supervisor(
     {
+      registry,
       store,
       clock,
       metrics,
@@ -127,7 +134,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (closed) throw new ClosedError('runtime');
   };
 
-  async function runTransaction(commands: Command[], metadata: EventMetadata): Promise<CommandResult[]> {
+  async function runTransaction(commands: AnyCommand[], metadata: EventMetadata): Promise<CommandResult[]> {
     const ids = [...new Set(commands.map((c) => c.id))].sort();
     for (let attempt = 0; ; attempt++) {
       const leases: Lease[] = [];
@@ -136,9 +143,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
         const parts = planned.filter((p) => p.events.length > 0);
         const stored = await store.appendMany(
-          parts.map((p) => ({ streamId: p.lease.id, events: envelope(p.events, metadata, clock), options: { expectedVersion: p.lease.version } })),
+          parts.map((p) => ({
+            streamId: p.lease.id,
+            events: envelope(registry, p.events, metadata, clock),
+            options: { expectedVersion: p.lease.version },
+            ...(p.lease.version === 0 && { kind: p.lease.kind() }),
+          })),
         );
-        parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult, p.events));
+        parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult));
         return stored.map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
       } catch (error) {
         if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3)) {
@@ -152,14 +164,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  async function send(input: Command, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
+  async function send(input: AnyCommand, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
     const end = metrics.commandDuration.startTimer();
     // Label by type only for known types: arbitrary input must not create unbounded label values.
     const type = (input as { type?: unknown } | null)?.type;
-    const typeLabel = typeof type === 'string' && knownTypes.has(type) ? type : 'unknown';
+    const typeLabel = typeof type === 'string' && registry.declares(type) ? type : 'unknown';
     try {
       assertOpen();
-      const command = parseCommand(input);
+      const command = registry.parseCommand(input);
       if (expectedId !== undefined && command.id !== expectedId) {
         throw new ValidationError(`command targets ${command.id} but was sent to ${expectedId}`, [
           { path: 'id', message: `must be ${expectedId}` },
@@ -179,6 +191,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
   return {
     store,
+    aggregates: registry,
     metrics: metrics.registry,
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, id) }),
@@ -186,7 +199,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       assertOpen();
       const end = metrics.commandDuration.startTimer({ type: 'transaction' });
       try {
-        const commands = input.map((c) => parseCommand(c));
+        const commands = input.map((c) => registry.parseCommand(c));
         const results = await runTransaction(commands, parseMetadata(metadata));
         metrics.commands.inc({ type: 'transaction', outcome: 'ok' });
         return results;
@@ -218,8 +231,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (Number.isNaN(until)) throw new ValidationError(`stateAt: invalid time ${String((at as { time: unknown }).time)}`);
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
-      const kind = kindOfFirstEvent(first);
-      return replay(kind, initialState(kind, id), upTo).context;
+      const kind = registry.kindOfStream(first);
+      return kind.fold(kind.initial(id), upTo).context;
     },
     async stats() {
       assertOpen();
@@ -228,7 +241,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     passivateIdle: () => supervisor.passivateIdle(),
     async rebuildWorldState(rebuildOptions) {
       assertOpen();
-      return rebuildWorldState(store, supervisor, rebuildOptions);
+      return rebuildWorldState(registry, store, supervisor, rebuildOptions);
     },
     async close() {
       if (closed) return;
@@ -259,3 +272,4 @@ function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${value}`);
   return value;
 }
+

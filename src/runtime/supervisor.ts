@@ -1,5 +1,4 @@
-import type { AggregateState } from '../domain/state.ts';
-import { ActorHost, type HostEnvironment } from './actorHost.ts';
+import { ActorHost, type AggregateState, type HostEnvironment } from './actorHost.ts';
 
 export interface SupervisorOptions {
   /** Passivate an actor idle this long (ms). */

@@ -1,37 +1,30 @@
-import Database from 'better-sqlite3';
 import { afterEach, expect, it } from 'vitest';
-import { createRuntime, isActorFailedError, silentLogger, type Runtime } from '../../src/index.ts';
+import { createRuntime, isActorFailedError, silentLogger, world } from '../../src/index.ts';
 import { tempDirs } from '../support/tempStore.ts';
+import { counter } from '../support/testKinds.ts';
 
 const temp = tempDirs();
-let runtime: Runtime | undefined;
+let close: (() => Promise<void>) | undefined;
 afterEach(async () => {
-  await runtime?.close();
+  await close?.();
   temp.cleanup();
 });
 
-it('an actor whose handler throws is stopped, the caller gets ACTOR_FAILED, nothing is stored, and it respawns from the store', async () => {
+it('a command whose handler throws is refused with ACTOR_FAILED before anything is stored, and the actor keeps serving', async () => {
   const path = temp.file();
-  runtime = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger });
-  await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' });
-  await runtime.close();
+  const runtime = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger, aggregates: [counter, ...world.worldAggregates] });
+  close = () => runtime.close();
+  await runtime.execute({ type: 'CreateCounter', id: 'c' });
+  await runtime.execute({ type: 'Add', id: 'c', by: 1 });
 
-  // A snapshot whose inventory is not a list makes the inventory handlers throw.
-  const raw = new Database(path);
-  const broken = { status: 'active', value: 'active', historyValue: {}, children: {}, context: { id: 'ann', kind: 'player', inventory: null, equipment: {}, attributes: {}, deleted: false } };
-  raw.prepare("INSERT INTO snapshots VALUES ('ann', 2, 'player', 1, ?, '2026-01-01T00:00:00Z')").run(JSON.stringify(broken));
-
-  runtime = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger });
-  const error = await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' }).catch((e: unknown) => e);
+  const error = await runtime.execute({ type: 'Explode', id: 'c' }).catch((e: unknown) => e);
   expect(isActorFailedError(error)).toBe(true);
-  expect(error).toMatchObject({ code: 'ACTOR_FAILED', aggregateId: 'ann' });
-  expect((await runtime.stats()).eventCount).toBe(2);
+  expect(error).toMatchObject({ code: 'ACTOR_FAILED', aggregateId: 'c' });
+  // Nothing of the refused command is stored: the handler ran once, before the append.
+  expect((await runtime.history('c')).map((e) => e.type)).toEqual(['CounterCreated', 'Added']);
   expect(await runtime.metrics.metrics()).toContain('aethyr_actor_failures_total 1');
 
-  // Repair the store; the next message respawns the actor from it rather than reusing the broken one.
-  raw.prepare("DELETE FROM snapshots WHERE stream_id = 'ann'").run();
-  raw.close();
-  const result = await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' });
+  const result = await runtime.execute({ type: 'Add', id: 'c', by: 1 });
   expect(result.version).toBe(3);
-  expect((await runtime.state('ann'))?.inventory).toEqual(['lamp']);
+  expect(await runtime.state('c')).toEqual({ id: 'c', n: 2, entered: 1 });
 });

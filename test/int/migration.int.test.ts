@@ -10,7 +10,7 @@ import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.t
 import type { EventStore } from '../../src/eventStore/types.ts';
 import { createRuntime, silentLogger, type Command } from '../../src/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
-import { openRuntime } from '../../src/runtime/openRuntime.ts';
+import { openRuntime } from '../../src/openRuntime.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { immudbOptions } from '../support/immudb.ts';
 import { tempDirs } from '../support/tempStore.ts';

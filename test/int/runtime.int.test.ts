@@ -130,7 +130,7 @@ describe('runtime over SQLite', () => {
     await runtime.execute(item('gem'));
     for (let i = 0; i < 11; i++) await runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'gem', key: 'shine', value: i });
     const snapshot = await runtime.store.loadSnapshot('gem');
-    expect(snapshot).toMatchObject({ version: 10, kind: 'game_object', machineVersion: 1 });
+    expect(snapshot).toMatchObject({ version: 10, kind: 'game_object', machineVersion: runtime.aggregates.kind('game_object').snapshotVersion });
     await runtime.close();
     const again = start({ path, snapshotThreshold: 5 });
     expect((await again.state('gem'))?.attributes).toEqual({ shine: 10 });

@@ -66,7 +66,7 @@ describe.each([
     const report = await runtime.rebuildWorldState(usePool ? { pool: usePool, useSnapshots: true } : { useSnapshots: true });
     expect(report.divergent).toEqual([]);
     const fresh = await runtime.store.loadSnapshot('ann');
-    expect(fresh).toMatchObject({ version: 6, machineVersion: 1 });
+    expect(fresh).toMatchObject({ version: 6, machineVersion: runtime.aggregates.kind('player').snapshotVersion });
     expect((fresh?.state as { context: { attributes: unknown; equipment: unknown } }).context).toMatchObject({ attributes: { hp: 10 }, equipment: { head: 'helm' } });
   });
 

@@ -5,7 +5,7 @@
 import { writeSync } from 'node:fs';
 import { Manager } from '../../src/game/Manager.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
-import { createRuntime } from '../../src/runtime/runtime.ts';
+import { createRuntime } from '../../src/createRuntime.ts';
 
 const [path, coins] = [process.argv[2] as string, Number(process.argv[3])];
 const runtime = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger });

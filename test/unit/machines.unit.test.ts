@@ -5,16 +5,18 @@ import {
   gameObjectMachine,
   initialSnapshot,
   initialState,
-  fromPersisted,
   toPersisted,
   replay,
   kindOfFirstEvent,
   playerMachine,
   restoreSnapshot,
   roomMachine,
-  startActor,
 } from '../../machines/index.ts';
+import { AggregateRegistry } from '../../src/definition/registry.ts';
 import type { DomainEvent } from '../../src/domain/events.ts';
+import { worldAggregates } from '../../src/world/kinds.ts';
+
+const world = new AggregateRegistry(worldAggregates);
 
 const created = (generic: string): DomainEvent => ({ type: 'GameObjectCreated', data: { name: 'N', generic, containerId: null, attributes: {} } });
 
@@ -57,7 +59,7 @@ describe('machines', () => {
       { type: 'ItemAddedToInventory', data: { itemId: 'gem' } },
     ];
     const replayed = applyEvents('room', initialSnapshot('room', 'r'), events);
-    const actor = startActor('room', 'r', initialState('room', 'r'));
+    const actor = createActor(roomMachine, { input: { id: 'r' } }).start();
     for (const event of events) actor.send(event);
     expect(actor.getSnapshot().context).toEqual(replayed.context);
     const persisted = JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as unknown;
@@ -67,8 +69,10 @@ describe('machines', () => {
     // Our persisted form is exactly XState's, and reads back to the same state.
     const folded = replay('room', initialState('room', 'r'), events);
     expect(toPersisted(folded)).toEqual(persisted);
-    expect(fromPersisted('room', persisted)).toEqual(folded);
-    expect(() => fromPersisted('room', { value: 'flying', context: {} })).toThrow(/not a persisted room snapshot/);
+    expect(world.kind('room').parseSnapshot(persisted)).toEqual(folded);
+    expect(() => world.kind('room').parseSnapshot({ value: 'flying', context: {} })).toThrow(/not a persisted room snapshot/);
+    // A context that is not a room's state (inventory not a list) is refused too.
+    expect(() => world.kind('room').parseSnapshot({ value: 'active', context: { ...folded.context as object, inventory: null } })).toThrow(/not a persisted room snapshot: inventory/);
     expect(initialState('player', 'p')).toEqual({ value: 'absent', context: initialSnapshot('player', 'p').context });
   });
   it('a throwing handler surfaces as an error from the pure fold', () => {

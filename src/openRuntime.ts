@@ -1,11 +1,11 @@
-import type { ImmudbStoreConfig, RuntimeConfig } from '../config/loadConfig.ts';
-import { describe, isStoreUnavailableError } from '../errors.ts';
-import { ImmudbEventStore } from '../eventStore/immudb/ImmudbEventStore.ts';
-import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
-import type { EventStore } from '../eventStore/types.ts';
-import { createMetrics, type Metrics } from '../metrics/metrics.ts';
-import { stderrLogger, type Logger } from './logger.ts';
-import { createRuntime, type Runtime } from './runtime.ts';
+import type { ImmudbStoreConfig, RuntimeConfig } from './config/loadConfig.ts';
+import { describe, isStoreUnavailableError } from './errors.ts';
+import { ImmudbEventStore } from './eventStore/immudb/ImmudbEventStore.ts';
+import { SqliteEventStore } from './eventStore/sqlite/SqliteEventStore.ts';
+import type { EventStore } from './eventStore/types.ts';
+import { createMetrics, type Metrics } from './metrics/metrics.ts';
+import { createRuntime, type Runtime, type WorldOptions } from './createRuntime.ts';
+import { stderrLogger, type Logger } from './runtime/logger.ts';
 
 export interface OpenedStore {
   readonly store: EventStore;
@@ -49,8 +49,11 @@ function sqliteStore(config: RuntimeConfig, metrics: Metrics): SqliteEventStore 
   });
 }
 
-/** Opens the configured store (see openStore) and starts a runtime over it; close() closes both. */
-export async function openRuntime(config: RuntimeConfig, options: { logger?: Logger; metrics?: Metrics } = {}): Promise<Runtime & { readonly storeKind: OpenedStore['kind']; readonly fallback: boolean }> {
+/**
+ * Opens the configured store (see openStore) and starts a runtime over it; close() closes both. The
+ * composition root: it names adapters and, without `aggregates`, hosts the built-in world.
+ */
+export async function openRuntime(config: RuntimeConfig, options: { logger?: Logger; metrics?: Metrics } & WorldOptions = {}): Promise<Runtime & { readonly storeKind: OpenedStore['kind']; readonly fallback: boolean }> {
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? stderrLogger;
   const opened = await openStore(config, metrics, logger);
@@ -64,6 +67,6 @@ export async function openRuntime(config: RuntimeConfig, options: { logger?: Log
     metricsServer: _metricsServer,
     ...runtimeOptions
   } = config;
-  const runtime = createRuntime({ ...runtimeOptions, store: opened.store, closeStore: true, metrics, logger });
+  const runtime = createRuntime({ ...runtimeOptions, ...(options.aggregates && { aggregates: options.aggregates }), store: opened.store, closeStore: true, metrics, logger });
   return Object.assign(runtime, { storeKind: opened.kind, fallback: opened.fallback });
 }

@@ -1,0 +1,116 @@
+import type { AnyStateMachine } from 'xstate';
+import type { z } from 'zod';
+
+/** A command's schema: an object with at least the target aggregate's `id` (its `type` is the key it is declared under). */
+export type CommandSchema = z.ZodType<{ readonly id: string }>;
+export type CommandSchemas = Readonly<Record<string, CommandSchema>>;
+
+/** An event type: the schema of its data, the schema version the code writes, and upcasters from older versions. */
+export interface EventSpec<D = unknown> {
+  readonly schema: z.ZodType<D>;
+  /** The schema version written today (default 1). */
+  readonly version?: number;
+  /** `upcasters[n]` turns data stored at version n into the shape of version n + 1. Pure. */
+  readonly upcasters?: Readonly<Record<number, (data: unknown) => unknown>>;
+}
+export type EventSpecs = Readonly<Record<string, EventSpec>>;
+
+/** The commands a set of schemas declares: `{ type, id, ...fields }`, discriminated by `type`. */
+export type CommandsOf<C extends CommandSchemas> = { [K in keyof C & string]: { readonly type: K } & Omit<z.infer<C[K]>, 'type'> }[keyof C & string];
+/** The events a set of specs declares: `{ type, data }`, discriminated by `type`. */
+export type EventsOf<E extends EventSpecs> = { [K in keyof E & string]: { readonly type: K; readonly data: z.infer<E[K]['schema']> } }[keyof E & string];
+
+/** A typed refusal: the command is valid but the aggregate's state does not allow it. Nothing is stored. */
+export interface Rejection {
+  readonly rejected: true;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Refuses a command from `decide`: `return reject('SLOT_OCCUPIED', 'the head slot holds a helmet')`. */
+export const reject = (reason: string, message: string): Rejection => ({ rejected: true, reason, message });
+
+export const isRejection = (value: unknown): value is Rejection =>
+  typeof value === 'object' && value !== null && (value as { rejected?: unknown }).rejected === true;
+
+/** What decide returns: the events to append (possibly none), or a rejection. */
+export type Decided<Ev> = readonly Ev[] | Rejection;
+
+/**
+ * A reusable slice of behaviour (inventory, equipment): commands, events and their decide. A kind that
+ * includes a trait declares its commands and events, and its machine must handle the trait's events
+ * (spread the trait's actions and transitions into `setup()` and the states that accept them).
+ */
+export interface TraitDefinition<C extends CommandSchemas = CommandSchemas, E extends EventSpecs = EventSpecs, S = never> {
+  readonly name: string;
+  readonly commands: C;
+  readonly events: E;
+  decide(state: S, command: CommandsOf<C>): Decided<EventsOf<E>>;
+}
+// biome-ignore lint: any is what lets a trait of any shape be included
+export type AnyTrait = TraitDefinition<any, any, any>;
+
+type TraitCommands<T extends readonly AnyTrait[]> = T[number] extends TraitDefinition<infer C, EventSpecs, unknown> ? C : never;
+type TraitEvents<T extends readonly AnyTrait[]> = { [I in keyof T]: T[I] extends TraitDefinition<CommandSchemas, infer E, never> ? EventsOf<E> : never }[number];
+
+export interface AggregateDefinition<
+  K extends string = string,
+  C extends CommandSchemas = CommandSchemas,
+  E extends EventSpecs = EventSpecs,
+  S = unknown,
+  T extends readonly AnyTrait[] = readonly AnyTrait[],
+> {
+  /** Unique in a runtime; stored with each stream and snapshot. */
+  readonly kind: K;
+  /** The kind's own commands (traits bring theirs). */
+  readonly commands: C;
+  /** The command types that create an aggregate of this kind (a create command decides the kind). */
+  readonly creates: readonly (keyof C & string)[];
+  readonly events: E;
+  readonly traits?: T;
+  /**
+   * The event handlers: an XState v5 machine from `setup().createMachine()`, input `{ id }`, whose
+   * context is the aggregate's state.
+   */
+  readonly machine: AnyStateMachine;
+  /** The state's schema: snapshots are parsed against it when loaded, and a malformed one is refused. */
+  readonly state?: z.ZodType<S>;
+  /**
+   * Decides one of the kind's own commands. `state` is undefined only for a create command on an id
+   * that has no stream yet. Pure: no I/O, no clock, no randomness.
+   */
+  decide(state: S | undefined, command: CommandsOf<C>): Decided<EventsOf<E> | TraitEvents<T>>;
+  /** Runs before any decide (own or trait) on an existing aggregate: a rejection here refuses the command. */
+  readonly precondition?: (state: S, command: CommandsOf<C> | CommandsOf<TraitCommands<T>>) => Rejection | undefined;
+  /**
+   * Whether a stream whose first event is `event` is of this kind. Needed only when several kinds start
+   * their streams with the same event type; by default a kind owns the streams that start with an
+   * event type only it declares.
+   */
+  readonly startsStream?: (event: { readonly type: string; readonly data: unknown }) => boolean;
+  /** Overrides the machine fingerprint that snapshots are stamped with (raise it by hand to drop snapshots). */
+  readonly version?: number;
+}
+
+// biome-ignore lint: any lets definitions of every shape share one list
+export type AnyAggregateDefinition = AggregateDefinition<string, any, any, any, any>;
+
+/**
+ * Defines a kind of aggregate. Types flow from the schemas: `decide` receives exactly the declared
+ * commands and must return declared events; what TypeScript cannot see (the machine handles every
+ * event, command types are unique) is checked when a runtime is created.
+ */
+export function defineAggregate<
+  const K extends string,
+  const C extends CommandSchemas,
+  const E extends EventSpecs,
+  S,
+  const T extends readonly AnyTrait[] = readonly [],
+>(definition: AggregateDefinition<K, C, E, S, T>): AggregateDefinition<K, C, E, S, T> {
+  return definition;
+}
+
+/** Defines a reusable trait (see TraitDefinition). */
+export function defineTrait<const C extends CommandSchemas, const E extends EventSpecs, S>(trait: TraitDefinition<C, E, S>): TraitDefinition<C, E, S> {
+  return trait;
+}

@@ -12,7 +12,8 @@ export interface WorkerPoolOptions {
   readonly worker?: URL;
 }
 
-const defaultWorker = new URL('./worker.ts', import.meta.url);
+// From source the worker is worker.ts; from the built package (dist/), worker.js beside this file.
+const defaultWorker = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
 /**
  * A piscina pool running the worker protocol. A worker that throws or dies fails only its task, with a

@@ -34,7 +34,7 @@ export const worldEvents = {
   ItemUnequipped: spec('ItemUnequipped'),
 } as const;
 
-interface ObjectState {
+export interface ObjectState {
   readonly containerId: string | null;
 }
 /** Attributes, container and deletion: what any world object can be told. */
@@ -68,7 +68,7 @@ export const objectTrait = defineTrait({
   },
 });
 
-interface HolderState {
+export interface HolderState {
   readonly inventory: readonly string[];
   readonly equipment?: Readonly<Record<string, string>>;
 }

@@ -1,0 +1,60 @@
+import { setup } from 'xstate';
+import { z } from 'zod';
+import { expect, it } from 'vitest';
+import { createRuntime, defineAggregate, reject } from '../../src/index.ts';
+
+// Compile-time checks: `npm test` runs tsc over this file first, and each @ts-expect-error fails the
+// typecheck if the line below it stops being an error.
+const machine = setup({ types: { context: {} as { id: string; lit: boolean }, input: {} as { id: string } } }).createMachine({
+  id: 'lamp',
+  initial: 'idle',
+  context: ({ input }) => ({ id: input.id, lit: false }),
+  states: { idle: { on: { LampLit: {} } } },
+});
+
+const lamp = defineAggregate({
+  kind: 'lamp',
+  commands: { PlaceLamp: z.object({ id: z.string() }), Light: z.object({ id: z.string(), by: z.string() }) },
+  creates: ['PlaceLamp'],
+  events: { LampLit: { schema: z.object({ by: z.string() }) } },
+  machine,
+  state: z.object({ id: z.string(), lit: z.boolean() }),
+  decide(state, command) {
+    switch (command.type) {
+      case 'PlaceLamp':
+        return [];
+      case 'Light':
+        if (state?.lit) return reject('ALREADY_LIT', 'the lamp is lit');
+        return [{ type: 'LampLit', data: { by: command.by } }];
+      // @ts-expect-error a command type the kind does not declare
+      case 'Extinguish':
+        return [];
+    }
+  },
+});
+
+defineAggregate({
+  ...lamp,
+  // @ts-expect-error creates must name one of the kind's own commands
+  creates: ['Extinguish'],
+});
+defineAggregate({
+  ...lamp,
+  // @ts-expect-error decide returns an event the kind does not declare
+  decide: () => [{ type: 'LampExploded', data: {} }],
+});
+defineAggregate({
+  ...lamp,
+  // @ts-expect-error decide returns a declared event with the wrong data
+  decide: () => [{ type: 'LampLit', data: { by: 3 } }],
+});
+
+it('types flow from the schemas to the runtime’s commands', async () => {
+  const runtime = createRuntime({ store: { kind: 'sqlite', path: ':memory:' }, aggregates: [lamp] });
+  // @ts-expect-error a command no hosted kind declares
+  const unknown = runtime.execute({ type: 'CastSpell', id: 'x' }).catch((e: { code: string }) => e.code);
+  // @ts-expect-error a declared command with a missing field
+  const missing = runtime.execute({ type: 'Light', id: 'x' }).catch((e: { code: string }) => e.code);
+  expect([await unknown, await missing]).toEqual(['VALIDATION', 'VALIDATION']);
+  await runtime.close();
+});

@@ -98,6 +98,8 @@ export {
   type CommandResult,
   type Logger,
   type RuntimeStats,
+  type WorldCut,
+  type WorldEntry,
   type SqliteStoreOptions,
 } from './runtime/index.ts';
 export {

@@ -37,8 +37,8 @@ export interface Lease {
 }
 
 /** Wraps events in the envelope the runtime writes: ids, schema versions, time, metadata. */
-export function envelope(registry: AggregateRegistry, events: readonly AnyEvent[], metadata: EventMetadata, clock: Clock): NewEvent[] {
-  const occurredAt = new Date(clock.now()).toISOString();
+export function envelope(registry: AggregateRegistry, events: readonly AnyEvent[], metadata: EventMetadata, clock: Clock, now = clock.now()): NewEvent[] {
+  const occurredAt = new Date(now).toISOString();
   return events.map(
     (event) => ({ type: event.type, data: event.data, eventId: randomUUID(), schemaVersion: registry.schemaVersion(event.type), occurredAt, metadata }) as NewEvent,
   );

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
+import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
 
 /** The embedded store's settings. */
 export interface SqliteStoreOptions {
@@ -72,6 +73,11 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
   history(id: string): Promise<StoredEvent[]>;
   /** State as it was after a version, or at a time; undefined before the aggregate was created. */
   stateAt(id: string, at: { readonly version: number } | { readonly time: string | Date }): Promise<S | undefined>;
+  /**
+   * Every aggregate's state at one global position (or time): a consistent cut that never splits a
+   * transaction, streamed one aggregate at a time.
+   */
+  worldAt(at: WorldCut): AsyncIterable<WorldEntry>;
   stats(): Promise<RuntimeStats>;
   /** Passivates actors idle longer than the idle timeout now (it also runs on a timer). */
   passivateIdle(): number;
@@ -142,10 +148,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
         const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
         const parts = planned.filter((p) => p.events.length > 0);
+        // One time for the whole write: with the shared correlation id it marks the write's extent (worldAt).
+        const now = clock.now();
         const stored = await store.appendMany(
           parts.map((p) => ({
             streamId: p.lease.id,
-            events: envelope(registry, p.events, metadata, clock),
+            events: envelope(registry, p.events, metadata, clock, now),
             options: { expectedVersion: p.lease.version },
             ...(p.lease.version === 0 && { kind: p.lease.kind() }),
           })),
@@ -233,6 +241,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (upTo.length === 0) return undefined;
       const kind = registry.kindOfStream(first);
       return kind.fold(kind.initial(id), upTo).context;
+    },
+    worldAt(at) {
+      assertOpen();
+      return worldAt(registry, store, at);
     },
     async stats() {
       assertOpen();

@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
-import type { DomainEvent } from '../src/domain/events.ts';
-import type { GameObjectState } from '../src/domain/state.ts';
+import type { DomainEvent } from '../src/world/events.ts';
+import type { GameObjectState } from '../src/world/state.ts';
 import { absentState, emptyBase, sharedActions, sharedActiveTransitions } from './handle.ts';
 
 /** A plain game object: an item, a chest, a sword. */

@@ -1,6 +1,6 @@
 import { assign } from 'xstate';
-import type { DomainEvent, DomainEventOf, DomainEventType } from '../src/domain/events.ts';
-import type { AggregateState } from '../src/domain/state.ts';
+import type { DomainEvent, DomainEventOf, DomainEventType } from '../src/world/events.ts';
+import type { AggregateState } from '../src/world/state.ts';
 import * as reduce from './reducers.ts';
 
 /** Wraps a pure reducer as an XState assign action for one event type. */

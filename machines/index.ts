@@ -1,6 +1,6 @@
 import { initialTransition, transition, type AnyStateMachine, type Snapshot } from 'xstate';
-import type { DomainEvent } from '../src/domain/events.ts';
-import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/domain/state.ts';
+import type { DomainEvent } from '../src/world/events.ts';
+import { kindOfGeneric, type AggregateKind, type AggregateState } from '../src/world/state.ts';
 import { gameObjectMachine } from './gameObject.machine.ts';
 import { playerMachine } from './player.machine.ts';
 import { machineFingerprint } from '../src/definition/fingerprint.ts';

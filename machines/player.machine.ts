@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
-import type { DomainEvent } from '../src/domain/events.ts';
-import type { PlayerState } from '../src/domain/state.ts';
+import type { DomainEvent } from '../src/world/events.ts';
+import type { PlayerState } from '../src/world/state.ts';
 import { absentState, emptyBase, handle, sharedActions, sharedActiveTransitions } from './handle.ts';
 import { adminStatusUpdated, passwordUpdated, playerCreated } from './reducers.ts';
 

@@ -1,5 +1,5 @@
-import type { DomainEventOf, DomainEventType } from '../src/domain/events.ts';
-import type { AggregateState, PlayerState, RoomState } from '../src/domain/state.ts';
+import type { DomainEventOf, DomainEventType } from '../src/world/events.ts';
+import type { AggregateState, PlayerState, RoomState } from '../src/world/state.ts';
 
 /**
  * The event handlers, as pure functions from (state, event) to the next state. The machines call

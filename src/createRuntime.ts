@@ -1,7 +1,7 @@
 import type { AnyAggregateDefinition, CommandSchemas, CommandsOf } from './definition/define.ts';
 import type { AnyCommand } from './definition/registry.ts';
-import type { Command } from './domain/commands.ts';
-import type { AggregateState } from './domain/state.ts';
+import type { Command } from './world/commands.ts';
+import type { AggregateState } from './world/state.ts';
 import { createRuntime as createCore, type Runtime as CoreRuntime, type RuntimeOptions as CoreOptions } from './runtime/runtime.ts';
 import { worldAggregates } from './world/kinds.ts';
 

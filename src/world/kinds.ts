@@ -3,9 +3,9 @@ import { gameObjectMachine } from '../../machines/gameObject.machine.ts';
 import { playerMachine } from '../../machines/player.machine.ts';
 import { roomMachine } from '../../machines/room.machine.ts';
 import { defineAggregate, reject, type AnyAggregateDefinition, type Rejection } from '../definition/define.ts';
-import { commandSchemas } from '../domain/commands.ts';
-import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from '../domain/schemas.ts';
-import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from '../domain/state.ts';
+import { commandSchemas } from './commands.ts';
+import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from './schemas.ts';
+import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from './state.ts';
 import { worldEvents, worldTraits } from './traits.ts';
 
 const baseState = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineTrait, reject, type EventSpec } from '../definition/define.ts';
-import { commandSchemas } from '../domain/commands.ts';
-import { currentSchemaVersions, eventSchemas, type DomainEventType } from '../domain/events.ts';
+import { commandSchemas } from './commands.ts';
+import { currentSchemaVersions, eventSchemas, type DomainEventType } from './events.ts';
 
 /** An event of the world as a definition declares it: the data schema and the version the code writes. */
 function spec<K extends DomainEventType>(type: K, upcasters?: EventSpec['upcasters']): EventSpec<z.infer<(typeof eventSchemas)[K]>['data']> {

@@ -1,7 +1,7 @@
 import { worldAggregates } from '../../src/world/kinds.ts';
 import { givenFor } from '../../src/testing/given.ts';
-import type { AggregateState } from '../../src/domain/state.ts';
-import type { DomainEvent } from '../../src/domain/events.ts';
+import type { AggregateState } from '../../src/world/state.ts';
+import type { DomainEvent } from '../../src/world/events.ts';
 
 /** Given/when/then for the built-in world (the public helper, see src/testing/given.ts). */
 export const given = givenFor<AggregateState>(worldAggregates);

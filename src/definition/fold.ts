@@ -95,13 +95,25 @@ function fastFold(table: FastTable, from: FoldState, events: Iterable<Event>): F
 /** XState v5's assign semantics: a function's partial result, or an object of property assigners, merged into a copy. */
 function assign(assignment: Assignment, context: unknown, event: Event): unknown {
   const args = { context, event };
-  if (typeof assignment === 'function') return Object.assign({}, context, assignment(args, undefined));
+  if (typeof assignment === 'function') {
+    const partial = assignment(args, undefined) as Record<string, unknown>;
+    // A reducer that returns a whole new context (the usual `{ ...context, x }`): merging it into a copy
+    // of the old one would give an equal object, so skip the copy (half the cost of a replay step).
+    return partial !== context && covers(partial, context as Record<string, unknown>) ? partial : Object.assign({}, context, partial);
+  }
   const partial: Record<string, unknown> = {};
   for (const key of Object.keys(assignment)) {
     const property = assignment[key];
     partial[key] = typeof property === 'function' ? (property as (a: AssignArgs, p: undefined) => unknown)(args, undefined) : property;
   }
   return Object.assign({}, context, partial);
+}
+
+/** True if `partial` has an own property for every own property of `context`. */
+function covers(partial: Record<string, unknown>, context: Record<string, unknown>): boolean {
+  if (typeof partial !== 'object' || partial === null) return false;
+  for (const key in context) if (!Object.hasOwn(partial, key) && Object.hasOwn(context, key)) return false;
+  return true;
 }
 
 type Config = Record<string, unknown>;

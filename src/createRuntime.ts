@@ -14,7 +14,8 @@ export interface WorldOptions {
 }
 export type RuntimeOptions = Omit<CoreOptions, 'aggregates'> & WorldOptions;
 
-type StateOf<D> = D extends { readonly state?: unknown; decide(state: infer S | undefined, command: never): unknown } ? S : never;
+/** The state type of a list of definitions' aggregates. */
+export type StateOf<D> = D extends { readonly state?: unknown; decide(state: infer S | undefined, command: never): unknown } ? S : never;
 type OwnCommandsOf<D> = D extends { readonly commands: infer C extends CommandSchemas } ? CommandsOf<C> : never;
 type TraitCommandsOf<D> = D extends { readonly traits?: readonly (infer T)[] } ? (T extends { readonly commands: infer C extends CommandSchemas } ? CommandsOf<C> : never) : never;
 /** The commands a list of definitions declares (their own and their traits'). */

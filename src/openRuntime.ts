@@ -4,8 +4,13 @@ import { ImmudbEventStore } from './eventStore/immudb/ImmudbEventStore.ts';
 import { SqliteEventStore } from './eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore } from './eventStore/types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
-import { createRuntime, type Runtime, type WorldOptions } from './createRuntime.ts';
+import { createRuntime, type CommandsOfAggregates, type Runtime, type StateOf, type WorldOptions } from './createRuntime.ts';
+import type { AnyCommand } from './definition/registry.ts';
 import { stderrLogger, type Logger } from './runtime/logger.ts';
+import type { AnyAggregateDefinition } from './definition/define.ts';
+import { AggregateRegistry } from './definition/registry.ts';
+import { registryUpcasters } from './definition/upcasters.ts';
+import { worldAggregates } from './world/kinds.ts';
 
 export interface OpenedStore {
   readonly store: EventStore;
@@ -19,11 +24,18 @@ export interface OpenedStore {
  * (the default) the StoreUnavailableError is thrown with its reason; with `fallback`, the embedded
  * SQLite store serves instead, said loudly in the log and in `aethyr_store_fallback_active`.
  */
-export async function openStore(config: RuntimeConfig, metrics: Metrics, logger: Logger = stderrLogger): Promise<OpenedStore> {
-  if (config.store.kind === 'sqlite') return { store: sqliteStore(config, metrics), kind: 'sqlite', fallback: false };
+export async function openStore(
+  config: RuntimeConfig,
+  metrics: Metrics,
+  logger: Logger = stderrLogger,
+  aggregates: readonly AnyAggregateDefinition[] = worldAggregates,
+): Promise<OpenedStore> {
+  // The store reads events through the hosted kinds' upcasters and validation (CONTRACT.md: the codec).
+  const upcasters = registryUpcasters(new AggregateRegistry(aggregates));
+  if (config.store.kind === 'sqlite') return { store: sqliteStore(config, metrics, upcasters), kind: 'sqlite', fallback: false };
   const immudb: ImmudbStoreConfig = config.store;
   try {
-    const store = await ImmudbEventStore.open({ ...immudb, metrics });
+    const store = await ImmudbEventStore.open({ ...immudb, metrics, upcasters });
     metrics.storeFallbackActive.set(0);
     return { store, kind: 'immudb', fallback: false };
   } catch (error) {
@@ -34,15 +46,16 @@ export async function openStore(config: RuntimeConfig, metrics: Metrics, logger:
       reason: describe(error),
     });
     metrics.storeFallbackActive.set(1);
-    return { store: sqliteStore(config, metrics), kind: 'sqlite', fallback: true };
+    return { store: sqliteStore(config, metrics, upcasters), kind: 'sqlite', fallback: true };
   }
 }
 
-function sqliteStore(config: RuntimeConfig, metrics: Metrics): SqliteEventStore {
+function sqliteStore(config: RuntimeConfig, metrics: Metrics, upcasters: ReturnType<typeof registryUpcasters>): SqliteEventStore {
   const { path, durability, groupCommitWindowMs, busyTimeoutMs } = config.sqlite;
   return new SqliteEventStore({
     path,
     metrics,
+    upcasters,
     ...(durability && { durability }),
     ...(groupCommitWindowMs !== undefined && { groupCommitWindowMs }),
     ...(busyTimeoutMs !== undefined && { busyTimeoutMs }),
@@ -53,10 +66,20 @@ function sqliteStore(config: RuntimeConfig, metrics: Metrics): SqliteEventStore 
  * Opens the configured store (see openStore) and starts a runtime over it; close() closes both. The
  * composition root: it names adapters and, without `aggregates`, hosts the built-in world.
  */
-export async function openRuntime(config: RuntimeConfig, options: { logger?: Logger; metrics?: Metrics } & WorldOptions = {}): Promise<Runtime & { readonly storeKind: OpenedStore['kind']; readonly fallback: boolean }> {
+type Opened<R> = R & { readonly storeKind: OpenedStore['kind']; readonly fallback: boolean };
+interface OpenOptions {
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+export async function openRuntime<const D extends readonly AnyAggregateDefinition[]>(
+  config: RuntimeConfig,
+  options: OpenOptions & { readonly aggregates: D },
+): Promise<Opened<Runtime<StateOf<D[number]>, CommandsOfAggregates<D> & AnyCommand>>>;
+export async function openRuntime(config: RuntimeConfig, options?: OpenOptions & WorldOptions): Promise<Opened<Runtime>>;
+export async function openRuntime(config: RuntimeConfig, options: OpenOptions & WorldOptions = {}): Promise<Opened<Runtime>> {
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? stderrLogger;
-  const opened = await openStore(config, metrics, logger);
+  const opened = await openStore(config, metrics, logger, options.aggregates);
   const {
     store: _configured,
     sqlite: _sqlite,

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRuntime, defineAggregate, silentLogger, world, type Runtime } from '../../src/index.ts';
+import { createRuntime, defineAggregate, loadConfig, openRuntime, silentLogger, world, type Runtime } from '../../src/index.ts';
 import { tempDirs } from '../support/tempStore.ts';
 import { counter } from '../support/testKinds.ts';
 
@@ -93,5 +93,20 @@ describe('a runtime hosting a kind defined with defineAggregate', () => {
     const state = await again.state('ann');
     expect(state).toMatchObject({ admin: false, inventory: ['lamp'], name: 'Ann' });
     expect(await again.metrics.metrics()).toContain('aethyr_snapshots_refused_total 1');
+  });
+
+  it('openRuntime hosts the given kinds over the configured store, which reads their events back after a restart', async () => {
+    const config = loadConfig('conf/server.yml', { AETHYR_SQLITE_PATH: temp.file() });
+    const first = track(await openRuntime(config, { logger: silentLogger, aggregates: [counter] }));
+    await first.execute({ type: 'CreateCounter', id: 'c' });
+    await first.execute({ type: 'Add', id: 'c', by: 2 });
+    await first.close();
+    const again = track(await openRuntime(config, { logger: silentLogger, aggregates: [counter] }));
+    expect(await again.state('c')).toEqual({ id: 'c', n: 2, entered: 1 });
+    expect((await again.history('c')).map((e) => e.type)).toEqual(['CounterCreated', 'Added']);
+    // A runtime that does not host the kind refuses its commands as unknown.
+    await again.close();
+    const worldOnly = track(await openRuntime(config, { logger: silentLogger }));
+    await expect(worldOnly.execute({ type: 'Add', id: 'c', by: 1 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
   });
 });

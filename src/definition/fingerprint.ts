@@ -34,16 +34,18 @@ function sourceOf(implementation: unknown): string {
  * left over costs only a replay: a snapshot is ignored, never misread.
  */
 function normalize(source: string): string {
-  return source
-    .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/(^|[^:'"`\\])\/\/[^\n]*/g, '$1')
-    .replace(/[\s;]+/g, '')
-    .replace(/,(?=[)\]}])/g, '')
-    // Imports as bundlers rewrite them (vite SSR, esbuild to CommonJS in worker threads), and
-    // parentheses around a lone arrow parameter.
-    .replace(/\(0,([\w$]+)\.([\w$]+)\)/g, '$1.$2')
-    .replace(/\b(?:__vite_ssr_import_\d+__|import_[\w$]+)\.([\w$]+)/g, '$1')
-    .replace(/\(([\w$]+)\)=>/g, '$1=>');
+  return (
+    source
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/(^|[^:'"`\\])\/\/[^\n]*/g, '$1')
+      // Imports as bundlers rewrite them: vite's SSR namespaces, esbuild's CommonJS (worker threads).
+      .replace(/\(0,\s*([\w$]+\.[\w$]+)\)/g, ' $1')
+      .replace(/\b(?:__vite_ssr_import_\d+__|import_[\w$]+)\.([\w$]+)/g, '$1')
+      .replace(/[\s;]+/g, '')
+      .replace(/,(?=[)\]}])/g, '')
+      // Parentheses around a lone arrow parameter.
+      .replace(/\(([\w$]+)\)=>/g, '$1=>')
+  );
 }
 
 /** JSON with sorted keys; functions by their source. */

@@ -110,3 +110,32 @@ describe('a runtime hosting a kind defined with defineAggregate', () => {
     await expect(worldOnly.execute({ type: 'Add', id: 'c', by: 1 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
   });
 });
+
+describe('issue 12: names from player text are own properties through the whole path', () => {
+  it('exits and slots named after Object.prototype members survive snapshots and a restart', async () => {
+    const path = temp.file();
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty'];
+    const runtime: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger, snapshotThreshold: 3 }));
+    await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
+    await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: HASH });
+    await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'hat' });
+    for (const name of names) {
+      await expect(runtime.execute({ type: 'RemoveRoomExit', id: 'hall', direction: name })).rejects.toMatchObject({ reason: 'EXIT_NOT_FOUND' });
+      await runtime.execute({ type: 'AddRoomExit', id: 'hall', direction: name, targetRoomId: `to-${name}` });
+    }
+    await runtime.execute({ type: 'EquipItem', id: 'ann', itemId: 'hat', slot: 'constructor' });
+    await runtime.close();
+
+    const again: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger }));
+    const hall = await again.state('hall');
+    expect(Object.keys(hall?.kind === 'room' ? hall.exits : {}).sort()).toEqual([...names].sort());
+    expect(Object.getPrototypeOf(hall?.kind === 'room' ? hall.exits : null)).toBe(Object.prototype);
+    expect(hall?.kind === 'room' && Object.hasOwn(hall.exits, '__proto__') && hall.exits['__proto__']).toBe('to-__proto__');
+    expect((await again.state('ann'))?.equipment).toEqual({ constructor: 'hat' });
+    expect((await again.store.loadSnapshot('hall'))?.version).toBeGreaterThanOrEqual(3);
+    // The snapshots were read back as states, not refused as malformed.
+    const metrics = await again.metrics.metrics();
+    expect(metrics).toContain('aethyr_snapshots_refused_total 0');
+    expect(metrics).toMatch(/aethyr_snapshots_loaded_total [1-9]/);
+  });
+});

@@ -10,6 +10,11 @@ export interface WorkerPoolOptions {
   readonly metrics?: Metrics;
   /** The worker module (default: ./worker.ts, the protocol's implementation). */
   readonly worker?: URL;
+  /**
+   * A module exporting `aggregates` (the definitions a runtime hosts), which workers import to replay
+   * them; default: the built-in world. Definitions are code, so they cannot be sent to a thread.
+   */
+  readonly aggregates?: URL;
 }
 
 // From source the worker is worker.ts; from the built package (dist/), worker.js beside this file.
@@ -23,6 +28,7 @@ const defaultWorker = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : 
 export class WorkerPool {
   readonly #pool: Piscina;
   readonly #metrics: Metrics;
+  readonly #aggregates: string | undefined;
 
   constructor(options: WorkerPoolOptions = {}) {
     const threads = options.threads ?? availableParallelism();
@@ -37,6 +43,7 @@ export class WorkerPool {
       execArgv: [...loaderFlags(process.execArgv), ...loader],
     });
     this.#metrics = options.metrics ?? createMetrics();
+    this.#aggregates = options.aggregates?.href;
   }
 
   get threads(): number {
@@ -61,7 +68,13 @@ export class WorkerPool {
   async replay(storePath: string, streamIds: readonly string[], useSnapshots: boolean, batchSize = 250): Promise<ReplayResult[]> {
     const tasks: Promise<PoolResult>[] = [];
     for (let i = 0; i < streamIds.length; i += batchSize) {
-      const task: ReplayTask = { kind: 'replay', storePath, streamIds: streamIds.slice(i, i + batchSize), useSnapshots };
+      const task: ReplayTask = {
+        kind: 'replay',
+        storePath,
+        streamIds: streamIds.slice(i, i + batchSize),
+        useSnapshots,
+        ...(this.#aggregates && { aggregatesModule: this.#aggregates }),
+      };
       tasks.push(this.run(task));
     }
     return Promise.all(tasks);

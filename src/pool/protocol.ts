@@ -11,6 +11,8 @@ export interface ReplayTask {
   readonly streamIds: readonly string[];
   /** Start from each aggregate's snapshot (when its machine version matches) instead of version 1. */
   readonly useSnapshots: boolean;
+  /** A module (URL) exporting `aggregates`, the definitions to replay; default: the built-in world. */
+  readonly aggregatesModule?: string;
 }
 
 export interface ReplayedAggregate {

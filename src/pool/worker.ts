@@ -1,4 +1,6 @@
 /** The pool's worker: runs tasks of the worker protocol (see protocol.ts). */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { AggregateRegistry } from '../definition/registry.ts';
 import { registryUpcasters } from '../definition/upcasters.ts';
@@ -8,9 +10,38 @@ import { worldAggregates } from '../world/kinds.ts';
 import type { PoolResult, PoolTask, ReplayedAggregate } from './protocol.ts';
 import { replayAggregate, usableSnapshot } from './replayAggregate.ts';
 
-// Workers replay the built-in world's kinds (a runtime hosting other kinds replays on its own thread).
-const registry = new AggregateRegistry(worldAggregates);
-const upcasters = registryUpcasters(registry);
+interface Hosted {
+  readonly registry: AggregateRegistry;
+  readonly upcasters: ReturnType<typeof registryUpcasters>;
+}
+const hostedKinds = new Map<string, Promise<Hosted>>();
+
+/**
+ * Imports a definitions module. From TypeScript sources the worker runs under tsx's CommonJS hook,
+ * which require() goes through and import() does not: .ts modules are required.
+ */
+async function load(module: string): Promise<{ aggregates?: unknown }> {
+  if (!module.endsWith('.ts')) return (await import(module)) as { aggregates?: unknown };
+  return createRequire(import.meta.url)(fileURLToPath(module)) as { aggregates?: unknown };
+}
+
+/**
+ * The kinds a task replays: the built-in world, or those a module exports as `aggregates` (functions
+ * cannot cross to a thread, so the worker imports the definitions itself, once per module).
+ */
+function hosted(module: string | undefined): Promise<Hosted> {
+  const key = module ?? '';
+  let found = hostedKinds.get(key);
+  if (!found) {
+    found = (module ? load(module).then((m: { aggregates?: unknown }) => m.aggregates) : Promise.resolve(worldAggregates)).then((aggregates) => {
+      if (!Array.isArray(aggregates)) throw new Error(`${module} must export \`aggregates\`: the definitions to replay`);
+      const registry = new AggregateRegistry(aggregates);
+      return { registry, upcasters: registryUpcasters(registry) };
+    });
+    hostedKinds.set(key, found);
+  }
+  return found;
+}
 const connections = new Map<string, Database.Database>();
 
 function open(path: string): Database.Database {
@@ -24,11 +55,9 @@ function open(path: string): Database.Database {
 }
 
 /** Where a replay from this snapshot starts: its version, or 0 when a machine change made it unusable. */
-const usableVersion = (snapshot: Snapshot | undefined): number => usableSnapshot(registry, snapshot)?.version ?? 0;
-
-export default function run(task: PoolTask): PoolResult {
+export default async function run(task: PoolTask): Promise<PoolResult> {
   try {
-    return runTask(task);
+    return runTask(task, await hosted(task.aggregatesModule));
   } catch (error) {
     // Library errors (SqliteError) lose their message when cloned to the main thread: keep it.
     const { message, code } = error as { message?: string; code?: string };
@@ -36,7 +65,8 @@ export default function run(task: PoolTask): PoolResult {
   }
 }
 
-function runTask(task: PoolTask): PoolResult {
+function runTask(task: PoolTask, { registry, upcasters }: Hosted): PoolResult {
+  const usableVersion = (snapshot: Snapshot | undefined): number => usableSnapshot(registry, snapshot)?.version ?? 0;
   switch (task.kind) {
     case 'replay': {
       const db = open(task.storePath);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, defineAggregate, loadConfig, openRuntime, silentLogger, world, type Runtime } from '../../src/index.ts';
 import { tempDirs } from '../support/tempStore.ts';
-import { counter } from '../support/testKinds.ts';
+import { WorkerPool } from '../../src/pool/WorkerPool.ts';
+import { aggregates, counter } from '../support/testKinds.ts';
 
 const temp = tempDirs();
 const open: { close(): Promise<void> }[] = [];
@@ -108,6 +109,27 @@ describe('a runtime hosting a kind defined with defineAggregate', () => {
     await again.close();
     const worldOnly = track(await openRuntime(config, { logger: silentLogger }));
     await expect(worldOnly.execute({ type: 'Add', id: 'c', by: 1 } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+});
+
+describe('rebuilding a world of defined kinds in the worker pool', () => {
+  it('workers import the definitions from a module and replay them like the runtime', async () => {
+    const path = temp.file();
+    const runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger, aggregates }));
+    for (const id of ['c1', 'c2', 'c3']) {
+      await runtime.execute({ type: 'CreateCounter', id });
+      for (let i = 0; i < 3; i++) await runtime.execute({ type: 'Add', id, by: 1 });
+    }
+    await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
+    const pool = track(new WorkerPool({ threads: 1, aggregates: new URL('../support/testKinds.ts', import.meta.url) }));
+    const report = await runtime.rebuildWorldState({ pool });
+    expect(report).toMatchObject({ aggregates: 4, parallel: true, divergent: [] });
+    const snapshot = await runtime.store.loadSnapshot('c2');
+    // The worker's fingerprint of the machine is the runtime's: the snapshot it wrote is usable here.
+    expect(snapshot).toMatchObject({ kind: 'counter', version: 4, machineVersion: runtime.aggregates.kind('counter').snapshotVersion });
+    expect(runtime.aggregates.kind('counter').parseSnapshot(snapshot?.state)).toEqual({ value: { b: 'low' }, context: { id: 'c2', n: 2, entered: 2 } });
+    const again = await runtime.rebuildWorldState({ pool, useSnapshots: true });
+    expect(again).toMatchObject({ aggregates: 4, divergent: [] });
   });
 });
 

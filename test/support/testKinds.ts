@@ -1,6 +1,6 @@
 import { assign, setup } from 'xstate';
 import { z } from 'zod';
-import { defineAggregate, reject } from '../../src/index.ts';
+import { defineAggregate, reject, world } from '../../src/index.ts';
 
 /**
  * A kind that uses what the fast fold cannot express: a named guard, an array of candidate
@@ -70,3 +70,6 @@ export const counter = defineAggregate({
     }
   },
 });
+
+/** What a worker pool imports to replay these kinds (WorkerPool's `aggregates` option). */
+export const aggregates = [counter, ...world.worldAggregates];

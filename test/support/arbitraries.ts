@@ -1,5 +1,9 @@
 import fc from 'fast-check';
-import type { Command } from '../../src/domain/commands.ts';
+import type { z } from 'zod';
+import { AggregateRegistry } from '../../src/definition/registry.ts';
+import { commandSchemas, type Command, type CommandType } from '../../src/world/commands.ts';
+import { worldAggregates } from '../../src/world/kinds.ts';
+import { arbitraryFor } from './schemaArbitrary.ts';
 
 export const HASHES = ['scrypt$16384$8$1$c2FsdA==$aGFzaA==', 'scrypt$16384$8$1$c2FsdDI=$aGFzaDI='];
 
@@ -16,25 +20,31 @@ const direction = fc.constantFrom(...directions);
 const name = fc.constantFrom('A', 'B', 'Dusty room');
 const value = fc.oneof(fc.integer({ min: -5, max: 5 }), fc.constantFrom('x', 'y'), fc.boolean(), fc.constant(null));
 
-/** Random valid commands (valid in shape; the world may still refuse them). */
+/** Field pools by name, so random commands keep meeting the same aggregates, items, slots and exits. */
+const fields = {
+  id,
+  itemId: item,
+  slot,
+  direction,
+  targetRoomId: id,
+  containerId: fc.option(id, { nil: null }),
+  name,
+  description: name,
+  generic: fc.constantFrom('item', 'weapon', 'chest'),
+  key: fc.constantFrom('hp', 'weight', 'color'),
+  value,
+  attributes: fc.dictionary(fc.constantFrom('hp', 'weight', 'color'), value, { maxKeys: 2 }),
+  passwordHash: fc.constantFrom(...HASHES),
+  position: fc.option(fc.nat(3), { nil: undefined }),
+};
+
+/**
+ * Random valid commands (valid in shape; the world may still refuse them), one arbitrary per command
+ * type the world's registry declares, derived from its schema: a new command cannot be left out.
+ */
+const world = new AggregateRegistry(worldAggregates);
 export const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({ type: fc.constant('CreateGameObject' as const), id, name, generic: fc.constantFrom('item', 'weapon', 'chest') }),
-  fc.record({ type: fc.constant('UpdateGameObjectAttribute' as const), id, key: fc.constantFrom('hp', 'weight'), value }),
-  fc.record({ type: fc.constant('UpdateGameObjectAttributes' as const), id, attributes: fc.dictionary(fc.constantFrom('hp', 'weight', 'color'), value, { maxKeys: 2 }) }),
-  fc.record({ type: fc.constant('UpdateGameObjectContainer' as const), id, containerId: fc.option(id, { nil: null }) }),
-  fc.record({ type: fc.constant('DeleteGameObject' as const), id }),
-  fc.record({ type: fc.constant('CreatePlayer' as const), id, name, passwordHash: fc.constantFrom(...HASHES) }),
-  fc.record({ type: fc.constant('UpdatePlayerPassword' as const), id, passwordHash: fc.constantFrom(...HASHES) }),
-  fc.record({ type: fc.constant('UpdatePlayerAdminStatus' as const), id, admin: fc.boolean() }),
-  fc.record({ type: fc.constant('CreateRoom' as const), id, name, description: name }),
-  fc.record({ type: fc.constant('UpdateRoomDescription' as const), id, description: name }),
-  fc.record({ type: fc.constant('AddRoomExit' as const), id, direction, targetRoomId: id }),
-  fc.record({ type: fc.constant('RemoveRoomExit' as const), id, direction }),
-  fc.record({ type: fc.constant('AddItemToInventory' as const), id, itemId: item }),
-  fc.record({ type: fc.constant('AddItemToInventory' as const), id, itemId: item, position: fc.nat(3) }),
-  fc.record({ type: fc.constant('RemoveItemFromInventory' as const), id, itemId: item }),
-  fc.record({ type: fc.constant('EquipItem' as const), id, itemId: item, slot }),
-  fc.record({ type: fc.constant('UnequipItem' as const), id, itemId: item, slot }),
+  ...world.commandTypes.map((type) => arbitraryFor(commandSchemas[type as CommandType] as unknown as z.ZodType<Command>, fields)),
 );
 
 /** Creates for most of the pool, in random order, so later commands usually find their target. */

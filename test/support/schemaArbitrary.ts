@@ -12,11 +12,14 @@ const words = fc.constantFrom('a', 'b', 'c', 'north', 'head', 'constructor', '__
  * type added to a definition gets generated data without anyone writing an arbitrary for it. Values
  * the walk produces but the schema refuses (lengths, ranges) are filtered out.
  */
-export function arbitraryFor<T>(schema: z.ZodType<T>, depth = 0): fc.Arbitrary<T> {
-  return (raw(schema, depth) as fc.Arbitrary<T>).filter((value) => schema.safeParse(value).success);
+/** Arbitraries for object fields by name (small pools of ids, slots, directions), used wherever the field appears. */
+export type FieldArbitraries = Readonly<Record<string, fc.Arbitrary<unknown>>>;
+
+export function arbitraryFor<T>(schema: z.ZodType<T>, fields: FieldArbitraries = {}): fc.Arbitrary<T> {
+  return (raw(schema, 0, fields) as fc.Arbitrary<T>).filter((value) => schema.safeParse(value).success);
 }
 
-function raw(schema: unknown, depth: number): fc.Arbitrary<unknown> {
+function raw(schema: unknown, depth: number, fields: FieldArbitraries = {}): fc.Arbitrary<unknown> {
   const def = defOf(schema);
   switch (def.type) {
     case 'string': {
@@ -35,24 +38,24 @@ function raw(schema: unknown, depth: number): fc.Arbitrary<unknown> {
     case 'enum':
       return fc.constantFrom(...Object.values(def['entries'] as Record<string, unknown>));
     case 'optional':
-      return fc.option(raw(def['innerType'], depth), { nil: undefined });
+      return fc.option(raw(def['innerType'], depth, fields), { nil: undefined });
     case 'nullable':
-      return fc.option(raw(def['innerType'], depth), { nil: null });
+      return fc.option(raw(def['innerType'], depth, fields), { nil: null });
     case 'default':
     case 'readonly':
     case 'nonoptional':
-      return raw(def['innerType'], depth);
+      return raw(def['innerType'], depth, fields);
     case 'pipe':
-      return raw(def['in'], depth);
+      return raw(def['in'], depth, fields);
     case 'array':
-      return depth > 2 ? fc.constant([]) : fc.array(raw(def['element'], depth + 1), { maxLength: 3 });
+      return depth > 2 ? fc.constant([]) : fc.array(raw(def['element'], depth + 1, fields), { maxLength: 3 });
     case 'record':
-      return depth > 2 ? fc.constant({}) : fc.dictionary(raw(def['keyType'], depth + 1) as fc.Arbitrary<string>, raw(def['valueType'], depth + 1), { maxKeys: 2 });
+      return depth > 2 ? fc.constant({}) : fc.dictionary(raw(def['keyType'], depth + 1, fields) as fc.Arbitrary<string>, raw(def['valueType'], depth + 1, fields), { maxKeys: 2 });
     case 'union':
-      return fc.oneof(...(def['options'] as unknown[]).map((o) => raw(o, depth)));
+      return fc.oneof(...(def['options'] as unknown[]).map((o) => raw(o, depth, fields)));
     case 'object': {
       const shape = def['shape'] as Record<string, unknown>;
-      const entries = Object.entries(shape).map(([k, v]) => [k, raw(v, depth + 1)] as const);
+      const entries = Object.entries(shape).map(([k, v]) => [k, fields[k] ?? raw(v, depth + 1, fields)] as const);
       return fc.record(Object.fromEntries(entries), { requiredKeys: Object.keys(shape).filter((k) => defOf(shape[k]).type !== 'optional') });
     }
     case 'lazy':
@@ -64,8 +67,8 @@ function raw(schema: unknown, depth: number): fc.Arbitrary<unknown> {
 }
 
 /** Random events of the given specs (type + data from each data schema). */
-export function eventArbitrary(events: Readonly<Record<string, { readonly schema: z.ZodType }>>): fc.Arbitrary<{ type: string; data: unknown }> {
+export function eventArbitrary(events: Readonly<Record<string, { readonly schema: z.ZodType }>>, fields: FieldArbitraries = {}): fc.Arbitrary<{ type: string; data: unknown }> {
   const types = Object.keys(events);
   if (types.length === 0) throw new Error('eventArbitrary: no event types');
-  return fc.oneof(...types.map((type) => arbitraryFor((events[type] as { schema: z.ZodType }).schema).map((data) => ({ type, data }))));
+  return fc.oneof(...types.map((type) => arbitraryFor((events[type] as { schema: z.ZodType }).schema, fields).map((data) => ({ type, data }))));
 }

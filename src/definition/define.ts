@@ -1,4 +1,4 @@
-import type { AnyStateMachine } from 'xstate';
+import type { AnyStateMachine, EventFromLogic } from 'xstate';
 import type { z } from 'zod';
 
 /** A command's schema: an object with at least the target aggregate's `id` (its `type` is the key it is declared under). */
@@ -105,10 +105,20 @@ export function defineAggregate<
   const C extends CommandSchemas,
   const E extends EventSpecs,
   S,
+  M extends AnyStateMachine,
   const T extends readonly AnyTrait[] = readonly [],
->(definition: AggregateDefinition<K, C, E, S, T>): AggregateDefinition<K, C, E, S, T> {
+>(definition: AggregateDefinition<K, C, E, S, T> & { readonly machine: M & MachineAccepts<M, EventsOf<E> | TraitEvents<T>> }): AggregateDefinition<K, C, E, S, T> {
   return definition;
 }
+
+/**
+ * A machine whose event type (`setup({ types: { events } })`) does not include every event the kind
+ * declares is a compile error: it could not handle them. (Whether each state handles them is checked
+ * at createRuntime.)
+ */
+type MachineAccepts<M extends AnyStateMachine, Ev> = [Ev] extends [EventFromLogic<M>]
+  ? unknown
+  : { readonly 'the machine’s events type must include every declared event': Exclude<Ev, EventFromLogic<M>> };
 
 /** Defines a reusable trait (see TraitDefinition). */
 export function defineTrait<const C extends CommandSchemas, const E extends EventSpecs, S>(trait: TraitDefinition<C, E, S>): TraitDefinition<C, E, S> {

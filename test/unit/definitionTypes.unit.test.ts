@@ -49,6 +49,15 @@ defineAggregate({
   decide: () => [{ type: 'LampLit', data: { by: 3 } }],
 });
 
+const narrowMachine = setup({
+  types: { context: {} as { id: string; lit: boolean }, events: {} as { type: 'Other' }, input: {} as { id: string } },
+}).createMachine({ id: 'narrow', initial: 'idle', context: ({ input }) => ({ id: input.id, lit: false }), states: { idle: { on: { Other: {} } } } });
+defineAggregate({
+  ...lamp,
+  // @ts-expect-error the machine's events type does not include LampLit
+  machine: narrowMachine,
+});
+
 it('types flow from the schemas to the runtime’s commands', async () => {
   const runtime = createRuntime({ store: { kind: 'sqlite', path: ':memory:' }, aggregates: [lamp] });
   // @ts-expect-error a command no hosted kind declares

@@ -202,10 +202,15 @@ export class NatsCluster {
     }
   }
 
-  /** A client connection that knows every server and reconnects among them. */
-  connect(options: { name?: string } = {}): Promise<NatsConnection> {
+  /**
+   * A client connection that knows every server and reconnects among them, or, with `only`, one pinned to a
+   * single server (it reconnects only when that server is back: a way to cut one member off).
+   */
+  connect(options: { name?: string; only?: string } = {}): Promise<NatsConnection> {
     return connect({
-      servers: this.servers,
+      servers: options.only === undefined ? this.servers : [this.node(options.only).url],
+      // Pinned means pinned: do not learn the other servers from the cluster's INFO updates.
+      ignoreClusterUpdates: options.only !== undefined,
       ...(options.name === undefined ? {} : { name: options.name }),
       maxReconnectAttempts: -1,
       reconnectTimeWait: 100,

@@ -1,0 +1,216 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterMember, clusterBucket, type JoinOptions, type LeaseEndReason, type ShardLease } from '../../src/cluster/index.ts';
+import { isNotOwnerError } from '../../src/errors.ts';
+import { silentLogger, stderrLogger } from '../../src/runtime/logger.ts';
+import { NatsCluster } from '../support/natsCluster.ts';
+
+// A short TTL keeps the slow-path tests quick; the default (10 s) outlives a JetStream leader election.
+const SHARDS = 24;
+const FAST = { shards: SHARDS, leaseTtlMs: 1500 } as const;
+
+let nats: NatsCluster;
+let worldCount = 0;
+const open: { member: ClusterMember; nc: NatsConnection }[] = [];
+
+/** Events of every member of one test, and a check run on each acquisition: nobody else may be serving the shard. */
+class Observer {
+  readonly events: { node: string; kind: 'acquired' | LeaseEndReason; lease: ShardLease; at: number }[] = [];
+  readonly violations: string[] = [];
+  readonly members = new Map<string, ClusterMember>();
+  /** Extra checks run synchronously inside the acquiring member's hook. */
+  readonly onAcquired: ((node: string, lease: ShardLease) => void)[] = [];
+
+  hooks(node: string): NonNullable<JoinOptions['hooks']> {
+    return {
+      onAcquired: (lease) => {
+        this.events.push({ node, kind: 'acquired', lease, at: performance.now() });
+        for (const [other, member] of this.members) {
+          if (other !== node && member.accepting(lease.shard)) this.violations.push(`${node} acquired shard ${lease.shard} while ${other} still serves it`);
+        }
+        for (const check of this.onAcquired) check(node, lease);
+      },
+      onReleased: (lease, reason) => this.events.push({ node, kind: reason, lease, at: performance.now() }),
+    };
+  }
+
+  async join(world: string, node: string, options: Partial<JoinOptions> & { only?: string } = {}): Promise<ClusterMember> {
+    const { only, ...rest } = options;
+    const nc = await nats.connect({ name: node, ...(only === undefined ? {} : { only }) });
+    const logger = process.env['CLUSTER_TEST_LOG'] ? stderrLogger : silentLogger;
+    const member = await ClusterMember.join(nc, { world, node, replicas: 3, ...FAST, logger, ...rest, hooks: this.hooks(node) });
+    open.push({ member, nc });
+    this.members.set(node, member);
+    return member;
+  }
+
+  /** The epoch each acquisition of `shard` got, in order. */
+  epochs(shard: number): number[] {
+    return this.events.filter((e) => e.kind === 'acquired' && e.lease.shard === shard).map((e) => e.lease.epoch);
+  }
+}
+
+/** Polls an observable condition (no fixed sleeps); fails with `what` after `timeoutMs`. */
+async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<number> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return performance.now() - start;
+}
+
+/** Every shard held by exactly one of `members`. */
+function settled(members: readonly ClusterMember[]): boolean {
+  const owners = new Array<number>(SHARDS).fill(0);
+  for (const m of members) for (const s of m.ownedShards()) owners[s]! += 1;
+  return owners.every((n) => n === 1) && members.every((m) => m.ownedShards().every((s) => m.accepting(s)));
+}
+
+/** Whether `use` throws NotOwnerError (and nothing else). */
+function refuses(use: () => unknown): boolean {
+  try {
+    use();
+    return false;
+  } catch (error) {
+    if (isNotOwnerError(error)) return true;
+    throw error;
+  }
+}
+
+const nextWorld = (): string => `w${process.pid}_${++worldCount}`;
+
+beforeAll(async () => {
+  nats = await NatsCluster.start();
+});
+
+afterEach(async () => {
+  for (const { member, nc } of open.splice(0)) {
+    await member.leave().catch(() => undefined);
+    await nc.close();
+  }
+});
+
+afterAll(async () => {
+  await nats?.dispose();
+});
+
+describe('shard leases on a 3-server NATS cluster', () => {
+  it('splits the shards among members, never two holders at once, and a join or leave moves ~1/N with higher epochs', async () => {
+    const world = nextWorld();
+    const o = new Observer();
+    const a = await o.join(world, 'a');
+    const b = await o.join(world, 'b');
+    const c = await o.join(world, 'c');
+    await until('3 members share every shard', () => settled([a, b, c]) && [a, b, c].every((m) => m.ownedShards().length > 0));
+    const placement = a.map.placement(['a', 'b', 'c']);
+    for (const m of [a, b, c]) expect(m.ownedShards()).toEqual(placement.flatMap((owner, s) => (owner === m.node ? [s] : [])));
+
+    const before = new Map(Array.from({ length: SHARDS }, (_, s) => [s, [a, b, c].find((m) => m.ownedShards().includes(s))!.node]));
+    const firstEvent = o.events.length;
+    const d = await o.join(world, 'd', { maxConcurrentHandoffs: 2 });
+    const target = a.map.placement(['a', 'b', 'c', 'd']).flatMap((owner, s) => (owner === 'd' ? [s] : []));
+    await until('d takes its shards', () => settled([a, b, c, d]) && d.ownedShards().length === target.length);
+    expect(d.ownedShards()).toEqual(target);
+    // only d's shards moved, each handed off once by its previous holder, each with a higher epoch
+    const handoffs = o.events.slice(firstEvent).filter((e) => e.kind === 'handoff');
+    expect(handoffs.map((e) => e.lease.shard).sort((x, y) => x - y)).toEqual(target);
+    for (const e of handoffs) expect(e.node).toBe(before.get(e.lease.shard));
+    for (const s of target) {
+      const epochs = o.epochs(s);
+      expect(epochs.length).toBeGreaterThanOrEqual(2);
+      expect(epochs.at(-1)!).toBeGreaterThan(epochs.at(-2)!);
+    }
+
+    await d.leave();
+    await until('d’s shards return', () => settled([a, b, c]));
+    expect(o.violations).toEqual([]);
+  });
+
+  it('a member whose NATS server is killed (-9) loses its shards at once (no responders) and they move with higher epochs', async () => {
+    const world = nextWorld();
+    const o = new Observer();
+    // The victim is pinned to a server that does not lead the KV stream, so the stream stays writable.
+    const a = await o.join(world, 'a');
+    const leader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
+    const victimServer = nats.nodes.find((n) => n.name !== leader)!.name;
+    const b = await o.join(world, 'b');
+    const v = await o.join(world, 'v', { only: victimServer });
+    await until('settled with the victim', () => settled([a, b, v]) && v.ownedShards().length > 0);
+    const lost = v.ownedShards();
+    const epochsBefore = new Map(lost.map((s) => [s, v.lease(s).epoch]));
+
+    const killedAt = performance.now();
+    await nats.node(victimServer).kill();
+    const failoverMs = await until('a and b hold every shard', () => settled([a, b]));
+    console.info(`failover after kill -9 of the holder's NATS server: ${failoverMs.toFixed(0)} ms (${lost.length} shards)`);
+    expect(a.stats.deadByPing + b.stats.deadByPing).toBeGreaterThan(0);
+    // the cut-off member refuses work for every shard it had, without waiting for the lease to run out
+    for (const s of lost) expect(refuses(() => v.lease(s))).toBe(true);
+    for (const s of lost) {
+      const now = [a, b].find((m) => m.ownedShards().includes(s))!.lease(s).epoch;
+      expect(now).toBeGreaterThan(epochsBefore.get(s)!);
+    }
+    expect(performance.now() - killedAt).toBeLessThan(FAST.leaseTtlMs); // the fast path, not expiry
+
+    await nats.restart(victimServer);
+    await until('the victim is back and owns its placement again', () => settled([a, b, v]) && v.ownedShards().length > 0, 20_000);
+    expect(o.violations).toEqual([]);
+  });
+
+  it('a paused member (renewals stopped) stops serving before its lease expires, and another takes over with a higher epoch', async () => {
+    const world = nextWorld();
+    const o = new Observer();
+    const a = await o.join(world, 'a');
+    const p = await o.join(world, 'p');
+    await until('settled', () => settled([a, p]) && p.ownedShards().length > 0);
+    const shard = p.ownedShards()[0]!;
+    const oldEpoch = p.lease(shard).epoch;
+
+    // When a acquires the shard, p must already refuse to use it (checked inside a's hook, at that instant).
+    let pServedAtTakeover: boolean | undefined;
+    const acquiredByA = new Promise<ShardLease>((resolve) => {
+      o.onAcquired.push((node, lease) => {
+        if (node !== 'a' || lease.shard !== shard) return;
+        pServedAtTakeover = refuses(() => p.lease(shard)) ? false : true;
+        resolve(lease);
+      });
+    });
+    p.suspend();
+    const lease = await acquiredByA;
+    expect(pServedAtTakeover).toBe(false);
+    expect(lease.epoch).toBeGreaterThan(oldEpoch);
+    expect(p.stats.expired).toBeGreaterThan(0);
+    expect(o.violations).toEqual([]);
+  });
+
+  it('survives kill -9 of the NATS server leading the KV stream: leases settle again, one holder per shard, KV writable', async () => {
+    const world = nextWorld();
+    const o = new Observer();
+    // Default TTL (10 s): longer than the election, so the kill should not even cost the leases.
+    const opts = { leaseTtlMs: 10_000 };
+    const a = await o.join(world, 'a', opts);
+    const b = await o.join(world, 'b', opts);
+    const c = await o.join(world, 'c', opts);
+    await until('settled', () => settled([a, b, c]));
+    const leader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
+    const acquiredBefore = a.stats.acquired + b.stats.acquired + c.stats.acquired;
+
+    const killedAt = performance.now();
+    await nats.node(leader).kill();
+    // A write that needs the stream: a new member joining (its announce and acquisitions go through KV).
+    const d = await o.join(world, 'd', opts);
+    const recoveryMs = await until('d joined and everything settled after the leader kill', () => settled([a, b, c, d]) && d.ownedShards().length > 0, 40_000);
+    const newLeader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
+    expect(newLeader).not.toBe(leader);
+    const lostLeases = a.stats.expired + b.stats.expired + c.stats.expired + a.stats.taken + b.stats.taken + c.stats.taken;
+    console.info(
+      `KV leader ${leader} killed: new leader ${newLeader}; settled with a new member after ${recoveryMs.toFixed(0)} ms ` +
+        `(${(performance.now() - killedAt).toFixed(0)} ms since the kill); leases lost ${lostLeases}; re-acquisitions ${a.stats.acquired + b.stats.acquired + c.stats.acquired - acquiredBefore}; watch restarts ${[a, b, c].map((m) => m.stats.watchRestarts).join('/')}`,
+    );
+    // Every view follows the stream again: all members see d (through the watch or the watchdog's re-list).
+    await until('every member sees d', () => [a, b, c].every((m) => m.members().includes('d')));
+    await nats.restart(leader);
+    expect(o.violations).toEqual([]);
+  });
+});

@@ -200,7 +200,12 @@ export class ClusterMember {
     for (const timer of this.#timers) clearTimeout(timer);
     await this.#reconciling;
     await this.#kv.delete(memberKey(this.node)).catch((error: unknown) => this.#logger.warn('cluster: could not remove member entry', { error: describe(error) }));
-    await Promise.all([...this.#held.values()].map((held) => this.#handOff(held, 'left')));
+    // Drain under the same cap as hand-offs: leaving must not snapshot every shard at once.
+    const queue = [...this.#held.values()];
+    const worker = async (): Promise<void> => {
+      for (let held = queue.shift(); held; held = queue.shift()) await this.#handOff(held, 'left');
+    };
+    await Promise.all(Array.from({ length: Math.min(this.options.maxConcurrentHandoffs, queue.length) }, worker));
     this.#ping?.unsubscribe();
     this.#view.close();
   }

@@ -18,6 +18,9 @@ class Observer {
   readonly events: { node: string; kind: 'acquired' | LeaseEndReason; lease: ShardLease; at: number }[] = [];
   readonly violations: string[] = [];
   readonly members = new Map<string, ClusterMember>();
+  /** Drains in progress per node, and the most seen at once (the hand-off cap). */
+  readonly draining = new Map<string, number>();
+  readonly maxDraining = new Map<string, number>();
   /** Extra checks run synchronously inside the acquiring member's hook. */
   readonly onAcquired: ((node: string, lease: ShardLease) => void)[] = [];
 
@@ -31,6 +34,14 @@ class Observer {
         for (const check of this.onAcquired) check(node, lease);
       },
       onReleased: (lease, reason) => this.events.push({ node, kind: reason, lease, at: performance.now() }),
+      // A drain that takes a while (snapshotting and passivating a shard's actors), to make the cap visible.
+      drain: async () => {
+        const now = (this.draining.get(node) ?? 0) + 1;
+        this.draining.set(node, now);
+        this.maxDraining.set(node, Math.max(now, this.maxDraining.get(node) ?? 0));
+        await new Promise((r) => setTimeout(r, 30));
+        this.draining.set(node, (this.draining.get(node) ?? 1) - 1);
+      },
     };
   }
 
@@ -99,16 +110,17 @@ describe('shard leases on a 3-server NATS cluster', () => {
   it('splits the shards among members, never two holders at once, and a join or leave moves ~1/N with higher epochs', async () => {
     const world = nextWorld();
     const o = new Observer();
-    const a = await o.join(world, 'a');
-    const b = await o.join(world, 'b');
-    const c = await o.join(world, 'c');
+    const capped = { maxConcurrentHandoffs: 2 };
+    const a = await o.join(world, 'a', capped);
+    const b = await o.join(world, 'b', capped);
+    const c = await o.join(world, 'c', capped);
     await until('3 members share every shard', () => settled([a, b, c]) && [a, b, c].every((m) => m.ownedShards().length > 0));
     const placement = a.map.placement(['a', 'b', 'c']);
     for (const m of [a, b, c]) expect(m.ownedShards()).toEqual(placement.flatMap((owner, s) => (owner === m.node ? [s] : [])));
 
     const before = new Map(Array.from({ length: SHARDS }, (_, s) => [s, [a, b, c].find((m) => m.ownedShards().includes(s))!.node]));
     const firstEvent = o.events.length;
-    const d = await o.join(world, 'd', { maxConcurrentHandoffs: 2 });
+    const d = await o.join(world, 'd', capped);
     const target = a.map.placement(['a', 'b', 'c', 'd']).flatMap((owner, s) => (owner === 'd' ? [s] : []));
     await until('d takes its shards', () => settled([a, b, c, d]) && d.ownedShards().length === target.length);
     expect(d.ownedShards()).toEqual(target);
@@ -125,6 +137,9 @@ describe('shard leases on a 3-server NATS cluster', () => {
     await d.leave();
     await until('d’s shards return', () => settled([a, b, c]));
     expect(o.violations).toEqual([]);
+    // a, alone at first, handed ~2/3 of the shards to b and c: never more than 2 drains at once
+    expect(o.maxDraining.get('a')).toBe(2);
+    for (const max of o.maxDraining.values()) expect(max).toBeLessThanOrEqual(2);
   });
 
   it('a member whose NATS server is killed (-9) loses its shards at once (no responders) and they move with higher epochs', async () => {

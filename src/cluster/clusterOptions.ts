@@ -53,7 +53,8 @@ export function resolveClusterOptions(input: ClusterOptionsInput): ClusterOption
   const parsed = clusterOptionsSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`cluster.${issue.path.map(String).join('.')} ${issue.message}`);
+    const path = ['cluster', ...issue.path.map(String)].join('.');
+    throw new ConfigError(`${path}: ${issue.message}`);
   }
   const o = parsed.data;
   const filled: ClusterOptions = {

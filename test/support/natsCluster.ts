@@ -139,7 +139,8 @@ export class NatsCluster {
           `port: ${ports[i * 3]}`,
           `http: "127.0.0.1:${ports[i * 3 + 2]}"`,
           `jetstream { store_dir: "${storeDir}" }`,
-          `cluster { name: ${clusterName}, listen: "127.0.0.1:${clusterPorts[i]}", routes: [${routes}] }`,
+          // A single server runs JetStream standalone; a cluster block with no peers would wait for a quorum.
+          size > 1 ? `cluster { name: ${clusterName}, listen: "127.0.0.1:${clusterPorts[i]}", routes: [${routes}] }` : '',
         ].join('\n'),
       );
       this.nodes.push(new NatsNode(name, ports[i * 3]!, clusterPorts[i]!, ports[i * 3 + 2]!, configFile));

@@ -109,7 +109,9 @@ export class ClusterMember {
     this.options = options;
     this.node = options.node;
     this.map = new ShardMap(options.shards);
-    this.#logger = join.logger ?? silentLogger;
+    const logger = join.logger ?? silentLogger;
+    const tagged = (level: keyof Logger) => (message: string, fields?: Record<string, unknown>) => logger[level](message, { node: options.node, ...fields });
+    this.#logger = { info: tagged('info'), warn: tagged('warn'), error: tagged('error') };
     this.#hooks = join.hooks ?? {};
     this.#now = join.monotonicNow ?? (() => performance.now());
     this.#view = new KvView(kv, { watchdogMs: options.watchdogMs, relistMs: options.relistMs, logger: this.#logger, onChange: () => this.#requestReconcile() });
@@ -126,6 +128,10 @@ export class ClusterMember {
   }
 
   async #start(): Promise<void> {
+    // Two live processes with one node name would take each other's leases in turn: refuse the second.
+    if ((await this.#liveness(this.node)) === 'alive') {
+      throw new ConfigError(`cluster.node ${this.node} is already a live member of world ${this.options.world}; node names must be unique`);
+    }
     // Answer pings before announcing, so nobody sees this member without a responder and declares it dead.
     this.#ping = this.#nc.subscribe(pingSubject(this.options.world, this.node), {
       callback: (_error, msg) => {
@@ -133,8 +139,10 @@ export class ClusterMember {
       },
     });
     await this.#nc.flush();
-    await this.#view.start();
-    await this.#heartbeat();
+    // A bucket just created, or a stream electing a leader, answers "no responders" or times out for a while.
+    const deadline = performance.now() + this.options.joinTimeoutMs;
+    await retrying(deadline, () => this.#view.start());
+    await retrying(deadline, () => this.#heartbeat());
     this.#followConnection();
     this.#every(this.options.renewEveryMs, () => this.#renewAll());
     this.#every(this.options.pingEveryMs, () => this.#pingMembers());
@@ -225,7 +233,7 @@ export class ClusterMember {
     if (!held) return;
     this.#held.delete(shard);
     if (reason === 'taken' || reason === 'expired' || reason === 'fenced') this.stats[reason] += 1;
-    this.#logger.info('cluster: shard released', { node: this.node, shard, epoch: held.epoch, reason });
+    this.#logger.info('cluster: shard released', { shard, epoch: held.epoch, reason });
     this.#hooks.onReleased?.({ shard, epoch: held.epoch }, reason);
     this.#requestReconcile();
   }
@@ -236,6 +244,8 @@ export class ClusterMember {
         if (status.type === 'disconnect') this.#connected = false;
         if (status.type === 'reconnect') {
           this.#connected = true;
+          // A watch whose server died can stall silently; after our own reconnect, do not wait for the watchdog.
+          await this.#view.resync().catch((error: unknown) => this.#logger.warn('cluster: resync after reconnect failed', { error: describe(error) }));
           await this.#renewAll();
         }
       }
@@ -331,7 +341,7 @@ export class ClusterMember {
     this.#held.set(shard, { shard, epoch, revision: epoch, deadline: sentAt + this.options.leaseTtlMs - this.options.safetyMarginMs, draining: false });
     this.#view.observe(shardKey(shard), { node: this.node }, epoch);
     this.stats.acquired += 1;
-    this.#logger.info('cluster: shard acquired', { node: this.node, shard, epoch });
+    this.#logger.info('cluster: shard acquired', { shard, epoch });
     this.#hooks.onAcquired?.({ shard, epoch });
   }
 
@@ -364,20 +374,31 @@ export class ClusterMember {
   async #checkMember(node: string): Promise<void> {
     if (node === this.node || (await this.#liveness(node)) !== 'gone') return;
     this.stats.deadByPing += 1;
-    this.#logger.warn('cluster: member has no responders; releasing its shards', { node });
+    this.#logger.warn('cluster: member has no responders; releasing its shards', { member: node });
     const entries = [this.#view.get(memberKey(node)), ...this.#view.list(SHARD_PREFIX).filter((e) => holder(e.value) === node)];
-    await Promise.all(
-      entries.map(async (entry) => {
-        if (!entry) return;
-        try {
-          await this.#kv.delete(entry.key, { previousSeq: entry.revision });
-          this.#view.forget(entry.key, entry.revision);
-        } catch (error) {
-          if (!isWrongRevision(error)) throw error; // renewed or taken meanwhile: leave it
-        }
-      }),
-    );
+    await Promise.all(entries.map((entry) => (entry ? this.#deleteDeadEntry(entry.key, entry.revision, node) : undefined)));
     this.#requestReconcile();
+  }
+
+  /**
+   * Deletes an entry of a member found dead, by CAS. If the revision this node saw is stale (its view lags),
+   * reads the entry afresh and, if it is still the dead member's, deletes that revision: the member is proven
+   * gone, so the fast path must not wait for the view to catch up.
+   */
+  async #deleteDeadEntry(key: string, revision: number, node: string): Promise<void> {
+    try {
+      await this.#kv.delete(key, { previousSeq: revision });
+      this.#view.forget(key, revision);
+    } catch (error) {
+      if (!isWrongRevision(error)) throw error;
+      const fresh = await this.#kv.get(key);
+      this.#view.observeRead(key, fresh, revision); // our view lagged: correct it, so placement acts now
+      if (!fresh || fresh.operation !== 'PUT' || holder(fresh.json()) !== node) return; // taken or released meanwhile
+      await this.#kv.delete(key, { previousSeq: fresh.revision }).catch((again: unknown) => {
+        if (!isWrongRevision(again)) throw again;
+      });
+      this.#view.forget(key, fresh.revision);
+    }
   }
 
   async #liveness(node: string): Promise<Liveness> {
@@ -391,7 +412,7 @@ export class ClusterMember {
   }
 
   #every(ms: number, task: () => Promise<void>): void {
-    every(this.#timers, ms, task, () => this.#closed, (error) => this.#logger.warn('cluster: periodic task failed', { node: this.node, error: describe(error) }));
+    every(this.#timers, ms, task, () => this.#closed, (error) => this.#logger.warn('cluster: periodic task failed', { error: describe(error) }));
   }
 }
 
@@ -401,20 +422,26 @@ export class ClusterMember {
  */
 async function openBucket(nc: NatsConnection, options: ClusterOptions): Promise<KV> {
   const js = jetstream(nc, { timeout: options.kvTimeoutMs });
-  const deadline = performance.now() + options.joinTimeoutMs;
+  return retrying(performance.now() + options.joinTimeoutMs, async () => {
+    const kv = await new Kvm(js).create(clusterBucket(options.world), {
+      replicas: options.replicas,
+      history: 1,
+      ttl: options.leaseTtlMs,
+      markerTTL: options.leaseTtlMs,
+    });
+    const status = await kv.status();
+    if (status.ttl !== options.leaseTtlMs) {
+      throw new ConfigError(`cluster.leaseTtlMs is ${options.leaseTtlMs} but world ${options.world}'s bucket was created with ${status.ttl}; every node of a world must use the same TTL`);
+    }
+    return kv;
+  });
+}
+
+/** Runs `attempt` until it succeeds or the deadline passes (then its last error is thrown); config errors are final. */
+async function retrying<T>(deadline: number, attempt: () => Promise<T>): Promise<T> {
   for (;;) {
     try {
-      const kv = await new Kvm(js).create(clusterBucket(options.world), {
-        replicas: options.replicas,
-        history: 1,
-        ttl: options.leaseTtlMs,
-        markerTTL: options.leaseTtlMs,
-      });
-      const status = await kv.status();
-      if (status.ttl !== options.leaseTtlMs) {
-        throw new ConfigError(`cluster.leaseTtlMs is ${options.leaseTtlMs} but world ${options.world}'s bucket was created with ${status.ttl}; every node of a world must use the same TTL`);
-      }
-      return kv;
+      return await attempt();
     } catch (error) {
       if (isConfigError(error) || performance.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, 100));

@@ -33,7 +33,10 @@ export class KvView {
   readonly #entries = new Map<string, { readonly key: string; readonly value: unknown; readonly revision: number }>();
   #watch: QueuedIterator<KvWatchEntry> | undefined;
   #highest = 0;
-  #behindAt = -1;
+  // Highest revision the watch itself delivered: our own writes (observe) must not hide a stalled watch.
+  #watched = 0;
+  // The stream's last sequence at the previous watchdog tick: a healthy watch has seen it by the next tick.
+  #lastAtPreviousTick = 0;
   readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
   #restarts = 0;
@@ -69,6 +72,12 @@ export class KvView {
   /** Records a write this node made, so its own view does not wait for the watch to echo it. */
   observe(key: string, value: unknown, revision: number): void {
     this.#apply(key, value, revision);
+  }
+
+  /** Records an entry this node read directly (a fresher truth than a lagging watch); null means absent. */
+  observeRead(key: string, entry: { operation: string; value: Uint8Array; revision: number } | null, revisionSeen: number): void {
+    if (entry) this.#applyEntry(key, entry.operation, entry.value, entry.revision);
+    else this.forget(key, revisionSeen);
   }
 
   /** Records a delete this node made (revision: the marker's, or the deleted entry's when unknown). */
@@ -110,7 +119,10 @@ export class KvView {
     const watch = await this.#kv.watch({ key: '>' });
     this.#watch = watch;
     const consume = async (): Promise<void> => {
-      for await (const e of watch) this.#applyEntry(e.key, e.operation, e.value, e.revision);
+      for await (const e of watch) {
+        this.#watched = Math.max(this.#watched, e.revision);
+        this.#applyEntry(e.key, e.operation, e.value, e.revision);
+      }
     };
     consume().catch((error: unknown) => {
       if (!this.#closed) this.#options.logger.warn('cluster KV watch failed; the watchdog restarts it', { error: String(error) });
@@ -118,20 +130,19 @@ export class KvView {
   }
 
   async #watchdog(): Promise<void> {
-    const status = await this.#kv.status();
-    const last = status.streamInfo.state.last_seq;
-    if (last <= this.#highest) {
-      this.#behindAt = -1;
-      return;
-    }
-    // Behind once can be an update in flight; behind at the same point on the next tick is a stall.
-    if (this.#behindAt !== last) {
-      this.#behindAt = last;
-      return;
-    }
-    this.#options.logger.warn('cluster KV watch stalled; restarting it', { seen: this.#highest, last });
+    const last = (await this.#kv.status()).streamInfo.state.last_seq;
+    // Compare with the previous tick's figure, not this one: the stream keeps growing (renewals), so
+    // "behind the current end" is normal; "still behind where the stream was a whole period ago" is a stall.
+    const stalled = this.#watched < this.#lastAtPreviousTick;
+    this.#lastAtPreviousTick = last;
+    if (!stalled) return;
+    this.#options.logger.warn('cluster KV watch stalled; restarting it', { seen: this.#watched, last });
     this.#restarts += 1;
-    this.#behindAt = -1;
+    await this.resync();
+  }
+
+  /** Restarts the watch and re-lists: after a reconnect, or when the watchdog finds the watch stalled. */
+  async resync(): Promise<void> {
     this.#watch?.stop();
     await this.#startWatch();
     await this.relist();

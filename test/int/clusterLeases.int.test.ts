@@ -49,7 +49,10 @@ class Observer {
     const { only, ...rest } = options;
     const nc = await nats.connect({ name: node, ...(only === undefined ? {} : { only }) });
     const logger = process.env['CLUSTER_TEST_LOG'] ? stderrLogger : silentLogger;
-    const member = await ClusterMember.join(nc, { world, node, replicas: 3, ...FAST, logger, ...rest, hooks: this.hooks(node) });
+    const member = await ClusterMember.join(nc, { world, node, replicas: 3, ...FAST, logger, ...rest, hooks: this.hooks(node) }).catch(async (error: unknown) => {
+      await nc.close();
+      throw error;
+    });
     open.push({ member, nc });
     this.members.set(node, member);
     return member;
@@ -89,6 +92,12 @@ function refuses(use: () => unknown): boolean {
   }
 }
 
+/** Every member holds exactly the shards rendezvous placement gives it (hand-offs finished). */
+function placed(members: readonly ClusterMember[]): boolean {
+  const placement = members[0]!.map.placement(members.map((m) => m.node));
+  return settled(members) && members.every((m) => m.ownedShards().join() === placement.flatMap((owner, s) => (owner === m.node ? [s] : [])).join());
+}
+
 const nextWorld = (): string => `w${process.pid}_${++worldCount}`;
 
 beforeAll(async () => {
@@ -114,15 +123,15 @@ describe('shard leases on a 3-server NATS cluster', () => {
     const a = await o.join(world, 'a', capped);
     const b = await o.join(world, 'b', capped);
     const c = await o.join(world, 'c', capped);
-    await until('3 members share every shard', () => settled([a, b, c]) && [a, b, c].every((m) => m.ownedShards().length > 0));
-    const placement = a.map.placement(['a', 'b', 'c']);
-    for (const m of [a, b, c]) expect(m.ownedShards()).toEqual(placement.flatMap((owner, s) => (owner === m.node ? [s] : [])));
+    await until('3 members hold exactly their placement', () => placed([a, b, c]));
+    // a second live process with a taken node name is refused before it touches any lease
+    await expect(o.join(world, 'b')).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/node b is already a live member/) });
 
     const before = new Map(Array.from({ length: SHARDS }, (_, s) => [s, [a, b, c].find((m) => m.ownedShards().includes(s))!.node]));
     const firstEvent = o.events.length;
     const d = await o.join(world, 'd', capped);
     const target = a.map.placement(['a', 'b', 'c', 'd']).flatMap((owner, s) => (owner === 'd' ? [s] : []));
-    await until('d takes its shards', () => settled([a, b, c, d]) && d.ownedShards().length === target.length);
+    await until('d takes its shards', () => placed([a, b, c, d]));
     expect(d.ownedShards()).toEqual(target);
     // only d's shards moved, each handed off once by its previous holder, each with a higher epoch
     const handoffs = o.events.slice(firstEvent).filter((e) => e.kind === 'handoff');
@@ -135,7 +144,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     }
 
     await d.leave();
-    await until('d’s shards return', () => settled([a, b, c]));
+    await until('d’s shards return', () => placed([a, b, c]));
     expect(o.violations).toEqual([]);
     // a, alone at first, handed ~2/3 of the shards to b and c: never more than 2 drains at once
     expect(o.maxDraining.get('a')).toBe(2);
@@ -145,19 +154,20 @@ describe('shard leases on a 3-server NATS cluster', () => {
   it('a member whose NATS server is killed (-9) loses its shards at once (no responders) and they move with higher epochs', async () => {
     const world = nextWorld();
     const o = new Observer();
-    // The victim is pinned to a server that does not lead the KV stream, so the stream stays writable.
-    const a = await o.join(world, 'a');
+    // Each member is pinned to its own server, and the victim's server does not lead the KV stream, so the
+    // kill cuts off the victim only and the stream stays writable (the leader kill is the last test).
+    const a = await o.join(world, 'a', { only: 'n1' });
     const leader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
-    const victimServer = nats.nodes.find((n) => n.name !== leader)!.name;
-    const b = await o.join(world, 'b');
+    const victimServer = leader === 'n2' ? 'n3' : 'n2';
+    const b = await o.join(world, 'b', { only: victimServer === 'n2' ? 'n3' : 'n2' });
     const v = await o.join(world, 'v', { only: victimServer });
-    await until('settled with the victim', () => settled([a, b, v]) && v.ownedShards().length > 0);
+    await until('placed with the victim', () => placed([a, b, v]));
     const lost = v.ownedShards();
     const epochsBefore = new Map(lost.map((s) => [s, v.lease(s).epoch]));
 
     const killedAt = performance.now();
     await nats.node(victimServer).kill();
-    const failoverMs = await until('a and b hold every shard', () => settled([a, b]));
+    const failoverMs = await until('a and b hold every shard', () => placed([a, b]));
     console.info(`failover after kill -9 of the holder's NATS server: ${failoverMs.toFixed(0)} ms (${lost.length} shards)`);
     expect(a.stats.deadByPing + b.stats.deadByPing).toBeGreaterThan(0);
     // the cut-off member refuses work for every shard it had, without waiting for the lease to run out
@@ -169,7 +179,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     expect(performance.now() - killedAt).toBeLessThan(FAST.leaseTtlMs); // the fast path, not expiry
 
     await nats.restart(victimServer);
-    await until('the victim is back and owns its placement again', () => settled([a, b, v]) && v.ownedShards().length > 0, 20_000);
+    await until('the victim is back and owns its placement again', () => placed([a, b, v]), 20_000);
     expect(o.violations).toEqual([]);
   });
 
@@ -178,7 +188,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     const o = new Observer();
     const a = await o.join(world, 'a');
     const p = await o.join(world, 'p');
-    await until('settled', () => settled([a, p]) && p.ownedShards().length > 0);
+    await until('placed', () => placed([a, p]));
     const shard = p.ownedShards()[0]!;
     const oldEpoch = p.lease(shard).epoch;
 
@@ -207,7 +217,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     const a = await o.join(world, 'a', opts);
     const b = await o.join(world, 'b', opts);
     const c = await o.join(world, 'c', opts);
-    await until('settled', () => settled([a, b, c]));
+    await until('placed', () => placed([a, b, c]));
     const leader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
     const acquiredBefore = a.stats.acquired + b.stats.acquired + c.stats.acquired;
 
@@ -215,7 +225,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     await nats.node(leader).kill();
     // A write that needs the stream: a new member joining (its announce and acquisitions go through KV).
     const d = await o.join(world, 'd', opts);
-    const recoveryMs = await until('d joined and everything settled after the leader kill', () => settled([a, b, c, d]) && d.ownedShards().length > 0, 40_000);
+    const recoveryMs = await until('d joined and everything placed after the leader kill', () => placed([a, b, c, d]), 40_000);
     const newLeader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
     expect(newLeader).not.toBe(leader);
     const lostLeases = a.stats.expired + b.stats.expired + c.stats.expired + a.stats.taken + b.stats.taken + c.stats.taken;

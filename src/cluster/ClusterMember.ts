@@ -99,6 +99,7 @@ export class ClusterMember {
   #handoffs = 0;
   #connected = true;
   #suspended = false;
+  #leaving = false;
   #closed = false;
   #reconciling: Promise<void> | undefined;
   #reconcileAgain = false;
@@ -152,7 +153,7 @@ export class ClusterMember {
   /** Live members as this node sees them (itself included while it runs). */
   members(): string[] {
     const names = new Set(this.#view.list(MEMBER_PREFIX).map((e) => e.key.slice(MEMBER_PREFIX.length)));
-    if (!this.#closed) names.add(this.node);
+    if (!this.#leaving) names.add(this.node);
     return [...names].sort();
   }
 
@@ -203,9 +204,8 @@ export class ClusterMember {
 
   /** Leaves the cluster: stops taking work, drains and releases every shard, removes the member entry. */
   async leave(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#leaving) return;
+    this.#leaving = true; // no more placement, pings or heartbeats; renewals go on while shards drain
     await this.#reconciling;
     await this.#kv.delete(memberKey(this.node)).catch((error: unknown) => this.#logger.warn('cluster: could not remove member entry', { error: describe(error) }));
     // Drain under the same cap as hand-offs: leaving must not snapshot every shard at once.
@@ -214,13 +214,15 @@ export class ClusterMember {
       for (let held = queue.shift(); held; held = queue.shift()) await this.#handOff(held, 'left');
     };
     await Promise.all(Array.from({ length: Math.min(this.options.maxConcurrentHandoffs, queue.length) }, worker));
+    this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
     this.#ping?.unsubscribe();
     this.#view.close();
   }
 
   #valid(shard: ShardId): Held | undefined {
     const held = this.#held.get(shard);
-    if (!held || (this.#closed && !held.draining)) return undefined;
+    if (!held || (this.#leaving && !held.draining)) return undefined;
     if (this.#now() >= held.deadline) {
       this.#drop(shard, 'expired');
       return undefined;
@@ -261,7 +263,7 @@ export class ClusterMember {
   /** Renews every held lease by CAS (a failed CAS means another node took it) and checks local deadlines. */
   async #renewAll(): Promise<void> {
     if (this.#suspended || this.#closed) return;
-    await this.#heartbeat().catch((error: unknown) => this.#logger.warn('cluster: heartbeat failed', { error: describe(error) }));
+    if (!this.#leaving) await this.#heartbeat().catch((error: unknown) => this.#logger.warn('cluster: heartbeat failed', { error: describe(error) }));
     await Promise.all([...this.#held.values()].map((held) => this.#renew(held)));
     this.stats.watchRestarts = this.#view.restarts;
     this.#requestReconcile(); // a backstop for placement changes a missed watch update would hide
@@ -299,7 +301,7 @@ export class ClusterMember {
 
   /** One placement pass: take free shards placed here, hand off held ones placed elsewhere (capped). */
   async #reconcile(): Promise<void> {
-    if (this.#suspended || this.#closed || !this.#connected) return;
+    if (this.#suspended || this.#leaving || !this.#connected) return;
     const members = this.members();
     const acquisitions: Promise<void>[] = [];
     for (let shard = 0; shard < this.map.shardCount; shard += 1) {
@@ -337,7 +339,12 @@ export class ClusterMember {
       if (!isWrongRevision(error)) this.#logger.warn('cluster: acquire failed', { shard, error: describe(error) });
       return; // someone else was faster, or the KV is unavailable: the next pass looks again
     }
-    if (this.#closed || this.#held.has(shard)) return;
+    if (this.#leaving) {
+      // Taken while leave() started: give it straight back rather than let it linger until the TTL.
+      await this.#kv.delete(shardKey(shard), { previousSeq: epoch }).catch(() => undefined); // else it expires by TTL
+      return;
+    }
+    if (this.#held.has(shard)) return;
     this.#held.set(shard, { shard, epoch, revision: epoch, deadline: sentAt + this.options.leaseTtlMs - this.options.safetyMarginMs, draining: false });
     this.#view.observe(shardKey(shard), { node: this.node }, epoch);
     this.stats.acquired += 1;
@@ -366,7 +373,7 @@ export class ClusterMember {
   }
 
   async #pingMembers(): Promise<void> {
-    if (this.#suspended || this.#closed || !this.#connected) return;
+    if (this.#suspended || this.#leaving || !this.#connected) return;
     await Promise.all(this.members().filter((m) => m !== this.node).map((m) => this.#checkMember(m)));
   }
 

@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterMember, clusterBucket, type JoinOptions, type LeaseEndReason, type ShardLease } from '../../src/cluster/index.ts';
@@ -96,6 +98,59 @@ function refuses(use: () => unknown): boolean {
 function placed(members: readonly ClusterMember[]): boolean {
   const placement = members[0]!.map.placement(members.map((m) => m.node));
   return settled(members) && members.every((m) => m.ownedShards().join() === placement.flatMap((owner, s) => (owner === m.node ? [s] : [])).join());
+}
+
+type ChildEvent = { event: string; shard?: number; epoch?: number; reason?: string; serving?: boolean };
+
+/** A member in its own Node process (test/support/natsMemberChild.ts), so it can really be SIGSTOPped. */
+class ChildMember {
+  readonly events: ChildEvent[] = [];
+  readonly #waiters: { match: (e: ChildEvent) => boolean; resolve: (e: ChildEvent) => void }[] = [];
+  #output = '';
+  private constructor(readonly process: ChildProcess) {}
+
+  static async start(world: string, node: string): Promise<ChildMember> {
+    const script = resolve(import.meta.dirname, '../support/natsMemberChild.ts');
+    const proc = spawn(process.execPath, ['--import', 'tsx', script, nats.servers.join(','), world, node, String(FAST.leaseTtlMs), String(SHARDS)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = new ChildMember(proc);
+    let buffer = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const event = JSON.parse(buffer.slice(0, nl)) as ChildEvent;
+        buffer = buffer.slice(nl + 1);
+        child.events.push(event);
+        for (const waiter of child.#waiters.filter((w) => w.match(event))) {
+          child.#waiters.splice(child.#waiters.indexOf(waiter), 1);
+          waiter.resolve(event);
+        }
+      }
+    });
+    proc.stderr?.on('data', (chunk: Buffer) => (child.#output += chunk.toString()));
+    await Promise.race([
+      child.next((e) => e.event === 'ready'),
+      new Promise((_, fail) => proc.once('exit', (code) => fail(new Error(`member child exited with ${code}:\n${child.#output}`)))),
+    ]);
+    return child;
+  }
+
+  /** The next event (from now on) that matches. */
+  next(match: (e: ChildEvent) => boolean): Promise<ChildEvent> {
+    return new Promise((resolve) => this.#waiters.push({ match, resolve }));
+  }
+
+  async check(shard: number): Promise<ChildEvent> {
+    const answer = this.next((e) => e.event === 'check' && e.shard === shard);
+    this.process.stdin?.write(`check ${shard}\n`);
+    return answer;
+  }
+
+  async kill(): Promise<void> {
+    if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const exited = new Promise((r) => this.process.once('exit', r));
+    this.process.kill('SIGKILL');
+    await exited;
+  }
 }
 
 const nextWorld = (): string => `w${process.pid}_${++worldCount}`;
@@ -236,6 +291,39 @@ describe('shard leases on a 3-server NATS cluster', () => {
     // Every view follows the stream again: all members see d (through the watch or the watchdog's re-list).
     await until('every member sees d', () => [a, b, c].every((m) => m.members().includes('d')));
     await nats.restart(leader);
+    expect(o.violations).toEqual([]);
+  });
+
+  it('a really paused process (SIGSTOP longer than its lease) loses the shard by expiry and does not serve after SIGCONT', async () => {
+    const world = nextWorld();
+    const o = new Observer();
+    const a = await o.join(world, 'a');
+    const p = await ChildMember.start(world, 'p');
+    try {
+      const mine = a.map.placement(['a', 'p']).flatMap((owner, s) => (owner === 'p' ? [s] : []));
+      const others = a.map.placement(['a', 'p']).flatMap((owner, s) => (owner === 'a' ? [s] : []));
+      await until('both hold their placement', () => mine.every((s) => a.holderOf(s) === 'p') && a.ownedShards().join() === others.join());
+      const shard = mine[0]!;
+      const before = await p.check(shard);
+      expect(before).toMatchObject({ serving: true });
+
+      const taken = new Promise<ShardLease>((resolve) => o.onAcquired.push((node, lease) => node === 'a' && lease.shard === shard && resolve(lease)));
+      const stoppedAt = performance.now();
+      p.process.kill('SIGSTOP');
+      const lease = await taken;
+      const takeoverMs = performance.now() - stoppedAt;
+      expect(lease.epoch).toBeGreaterThan(before.epoch!);
+      // pings time out (the process is stopped, its connection is not gone): only expiry could move it
+      expect(a.stats.deadByPing).toBe(0);
+      expect(takeoverMs).toBeGreaterThan(FAST.leaseTtlMs * 0.5);
+
+      p.process.kill('SIGCONT');
+      const after = await p.check(shard);
+      expect(after).toMatchObject({ serving: false });
+      console.info(`SIGSTOP: shard taken over by expiry after ${takeoverMs.toFixed(0)} ms; after SIGCONT the paused process refused it (${JSON.stringify(p.events.filter((e) => e.shard === shard && e.event === 'released'))})`);
+    } finally {
+      await p.kill();
+    }
     expect(o.violations).toEqual([]);
   });
 });

@@ -15,7 +15,7 @@ import {
   type RuntimeError,
 } from '../../src/errors.ts';
 import { NatsCluster } from '../support/natsCluster.ts';
-import { badReply, count, echo, fail } from '../support/natsTransportMethods.ts';
+import { badReply, count, echo, fail, onShard } from '../support/natsTransportMethods.ts';
 
 const WORLD = 'transport';
 let nats: NatsCluster;
@@ -53,6 +53,7 @@ beforeAll(async () => {
   nc = await nats.connect({ name: 'caller' });
   local = new Transport(nc, { world: WORLD, node: 'caller', timeoutMs: 2000 });
   local.serve(echo, async ({ text }) => ({ text, from: 'caller' }));
+  local.serve(onShard, async () => ({ servedBy: 'caller' }));
   child = await startChild('remote');
 });
 
@@ -131,6 +132,21 @@ describe('transport: request/reply between two Node processes over a 3-server NA
     expect(isRequestTimeoutError(timedOut)).toBe(true);
     expect(timedOut).toMatchObject({ code: 'TIMEOUT', timeoutMs: 100 });
     await expect(local.call(() => 'remote', count, { key: 'slow', delayMs: 400 }, { id: 'req-3', timeoutMs: 2000 })).resolves.toEqual({ calls: 1 });
+  });
+
+  it('retries NOT_OWNER on the node the resolver names next (the shard moved), and gives up with NOT_OWNER', async () => {
+    const owners = ['remote', 'caller'];
+    const asked: string[] = [];
+    const reply = await local.call(() => {
+      const next = owners[asked.length] ?? 'caller';
+      asked.push(next);
+      return next;
+    }, onShard, { shard: 3 }, { backoffMs: 1 });
+    expect(reply).toEqual({ servedBy: 'caller' });
+    expect(asked).toEqual(['remote', 'caller']);
+
+    const stale = await rejection(local.call(() => 'remote', onShard, { shard: 3 }, { attempts: 2, backoffMs: 1 }));
+    expect(stale).toMatchObject({ code: 'NOT_OWNER', shard: 3, node: 'remote' });
   });
 
   it('reports a node nobody serves as NO_RESPONDERS at once, and call() moves on to the next target', async () => {

@@ -1,8 +1,8 @@
 // A second Node process serving the transport test's methods: `tsx natsTransportChild.ts <servers> <world> <node>`.
 import { connect } from '@nats-io/transport-node';
 import { Transport } from '../../src/cluster/transport.ts';
-import { CommandRejectedError, ConcurrencyError, NotFoundError } from '../../src/errors.ts';
-import { badReply, count, echo, fail } from './natsTransportMethods.ts';
+import { CommandRejectedError, ConcurrencyError, NotFoundError, NotOwnerError } from '../../src/errors.ts';
+import { badReply, count, echo, fail, onShard } from './natsTransportMethods.ts';
 
 const [servers = '', world = '', node = ''] = process.argv.slice(2);
 const nc = await connect({ servers: servers.split(','), name: node });
@@ -20,6 +20,9 @@ transport.serve(fail, async ({ kind }) => {
   if (kind === 'notFound') throw new NotFoundError('player:ann');
   if (kind === 'concurrency') throw new ConcurrencyError('room:hall', '3', 4);
   throw new Error('disk on fire');
+});
+transport.serve(onShard, async ({ shard }) => {
+  throw new NotOwnerError(shard, node);
 });
 transport.serve(badReply, async () => ({ n: 'not a number' }) as unknown as { n: number });
 

@@ -23,3 +23,9 @@ export const badReply = defineMethod('badReply', {
   request: z.object({}),
   response: z.object({ n: z.number() }),
 });
+
+/** Work on a shard: the child never owns any (NOT_OWNER); the test's own node does. */
+export const onShard = defineMethod('onShard', {
+  request: z.object({ shard: z.number().int() }),
+  response: z.object({ servedBy: z.string() }),
+});

@@ -32,6 +32,19 @@ async function rejection(promise: Promise<unknown>): Promise<RuntimeError> {
   throw new Error('expected a rejection');
 }
 
+/** A target resolver that names `nodes` in turn (then the last one again), recording what it was asked. */
+function resolver(nodes: readonly string[]): { resolve: () => string; asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    resolve: () => {
+      const next = nodes[asked.length] ?? nodes.at(-1)!;
+      asked.push(next);
+      return next;
+    },
+  };
+}
+
 /** Starts the serving node in its own Node process and waits for its "ready" line. */
 async function startChild(node: string): Promise<ChildProcess> {
   const script = resolve(import.meta.dirname, '../support/natsTransportChild.ts');
@@ -135,13 +148,8 @@ describe('transport: request/reply between two Node processes over a 3-server NA
   });
 
   it('retries NOT_OWNER on the node the resolver names next (the shard moved), and gives up with NOT_OWNER', async () => {
-    const owners = ['remote', 'caller'];
-    const asked: string[] = [];
-    const reply = await local.call(() => {
-      const next = owners[asked.length] ?? 'caller';
-      asked.push(next);
-      return next;
-    }, onShard, { shard: 3 }, { backoffMs: 1 });
+    const { resolve: owner, asked } = resolver(['remote', 'caller']);
+    const reply = await local.call(owner, onShard, { shard: 3 }, { backoffMs: 1 });
     expect(reply).toEqual({ servedBy: 'caller' });
     expect(asked).toEqual(['remote', 'caller']);
 
@@ -155,15 +163,10 @@ describe('transport: request/reply between two Node processes over a 3-server NA
     expect(isNoRespondersError(error)).toBe(true);
     expect(performance.now() - started).toBeLessThan(5000); // an answer, not a timeout
 
-    const targets = ['ghost', 'remote'];
-    const tried: string[] = [];
-    const reply = await local.call(() => {
-      const next = targets[tried.length] ?? 'remote';
-      tried.push(next);
-      return next;
-    }, echo, { text: 'again' }, { backoffMs: 1 });
+    const { resolve: target, asked } = resolver(['ghost', 'remote']);
+    const reply = await local.call(target, echo, { text: 'again' }, { backoffMs: 1 });
     expect(reply).toEqual({ text: 'again', from: 'remote' });
-    expect(tried).toEqual(['ghost', 'remote']);
+    expect(asked).toEqual(['ghost', 'remote']);
 
     // a node that dies (kill -9) answers NO_RESPONDERS from then on, and call() gives up after its attempts
     const exited = new Promise((r) => child.once('exit', r));

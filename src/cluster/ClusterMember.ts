@@ -55,6 +55,8 @@ interface Held {
   revision: number;
   deadline: number;
   draining: boolean;
+  /** False from a disconnect until the next successful renew: others may have taken it meanwhile (fast path). */
+  confirmed: boolean;
 }
 
 type Liveness = 'alive' | 'gone' | 'unknown';
@@ -77,7 +79,8 @@ const json = (value: unknown): Uint8Array => encoder.encode(JSON.stringify(value
  *   is no longer the desired owner drains and releases (at most `maxConcurrentHandoffs` at once).
  * - A node serves a shard only until a local deadline, renew-sent-time + TTL - margin on a monotonic
  *   clock, which falls before the server can expire the lease; every use checks it (`lease(shard)`), and a
- *   disconnected node serves nothing. So a paused or cut-off node stops before another can take over.
+ *   node serves nothing from a disconnect until a renew succeeds again. So a paused or cut-off node stops
+ *   before another can take over.
  * - Fast death detection: other members are pinged; "no responders" means the member's connection is gone,
  *   and its shards are released at once (CAS on the revision seen). Because such a node might still be
  *   running for a moment, the store must also refuse appends with an older epoch (see docs/cluster.md).
@@ -227,7 +230,7 @@ export class ClusterMember {
       this.#drop(shard, 'expired');
       return undefined;
     }
-    return this.#connected ? held : undefined;
+    return this.#connected && held.confirmed ? held : undefined;
   }
 
   #drop(shard: ShardId, reason: LeaseEndReason): void {
@@ -243,7 +246,10 @@ export class ClusterMember {
   #followConnection(): void {
     const follow = async (): Promise<void> => {
       for await (const status of this.#nc.status()) {
-        if (status.type === 'disconnect') this.#connected = false;
+        if (status.type === 'disconnect') {
+          this.#connected = false;
+          for (const held of this.#held.values()) held.confirmed = false;
+        }
         if (status.type === 'reconnect') {
           this.#connected = true;
           // A watch whose server died can stall silently; after our own reconnect, do not wait for the watchdog.
@@ -276,6 +282,7 @@ export class ClusterMember {
       if (this.#held.get(held.shard) !== held) return; // dropped meanwhile
       held.revision = revision;
       held.deadline = sentAt + this.options.leaseTtlMs - this.options.safetyMarginMs;
+      held.confirmed = true;
       this.#view.observe(shardKey(held.shard), { node: this.node }, revision);
     } catch (error) {
       if (isWrongRevision(error)) this.#drop(held.shard, 'taken');
@@ -345,7 +352,7 @@ export class ClusterMember {
       return;
     }
     if (this.#held.has(shard)) return;
-    this.#held.set(shard, { shard, epoch, revision: epoch, deadline: sentAt + this.options.leaseTtlMs - this.options.safetyMarginMs, draining: false });
+    this.#held.set(shard, { shard, epoch, revision: epoch, deadline: sentAt + this.options.leaseTtlMs - this.options.safetyMarginMs, draining: false, confirmed: true });
     this.#view.observe(shardKey(shard), { node: this.node }, epoch);
     this.stats.acquired += 1;
     this.#logger.info('cluster: shard acquired', { shard, epoch });

@@ -205,11 +205,15 @@ export class NatsCluster {
 
   /**
    * A client connection that knows every server and reconnects among them, or, with `only`, one pinned to a
-   * single server (it reconnects only when that server is back: a way to cut one member off).
+   * single server (it reconnects only when that server is back: a way to cut one member off), or with
+   * `first`, one that starts on a given server and fails over to the others.
    */
-  connect(options: { name?: string; only?: string } = {}): Promise<NatsConnection> {
+  connect(options: { name?: string; only?: string; first?: string } = {}): Promise<NatsConnection> {
+    const first = options.first === undefined ? undefined : this.node(options.first).url;
     return connect({
-      servers: options.only === undefined ? this.servers : [this.node(options.only).url],
+      servers: options.only !== undefined ? [this.node(options.only).url] : first !== undefined ? [first, ...this.servers.filter((u) => u !== first)] : this.servers,
+      // `first`: connect to that server first (and fail over to the others), so a test knows who dies with it.
+      noRandomize: first !== undefined,
       // Pinned means pinned: do not learn the other servers from the cluster's INFO updates.
       ignoreClusterUpdates: options.only !== undefined,
       ...(options.name === undefined ? {} : { name: options.name }),

@@ -191,7 +191,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     const a = await o.join(world, 'a', capped);
     const b = await o.join(world, 'b', capped);
     const c = await o.join(world, 'c', capped);
-    await until('3 members hold exactly their placement', () => placed([a, b, c]));
+    await until('3 members hold exactly their placement', () => placed([a, b, c]), 15_000, () => o.checkExclusive());
     // a second live process with a taken node name is refused before it touches any lease
     await expect(o.join(world, 'b')).rejects.toMatchObject({ code: 'CONFIG', message: expect.stringMatching(/node b is already a live member/) });
 
@@ -199,7 +199,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     const firstEvent = o.events.length;
     const d = await o.join(world, 'd', capped);
     const target = a.map.placement(['a', 'b', 'c', 'd']).flatMap((owner, s) => (owner === 'd' ? [s] : []));
-    await until('d takes its shards', () => placed([a, b, c, d]));
+    await until('d takes its shards', () => placed([a, b, c, d]), 15_000, () => o.checkExclusive());
     expect(d.ownedShards()).toEqual(target);
     // only d's shards moved, each handed off once by its previous holder, each with a higher epoch
     const handoffs = o.events.slice(firstEvent).filter((e) => e.kind === 'handoff');
@@ -212,7 +212,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     }
 
     await d.leave();
-    await until('d’s shards return', () => placed([a, b, c]));
+    await until('d’s shards return', () => placed([a, b, c]), 15_000, () => o.checkExclusive());
     expect(o.violations).toEqual([]);
     // a, alone at first, handed ~2/3 of the shards to b and c: never more than 2 drains at once
     expect(o.maxDraining.get('a')).toBe(2);
@@ -298,7 +298,7 @@ describe('shard leases on a 3-server NATS cluster', () => {
     await nats.node(leader).kill();
     // A write that needs the stream: a new member joining (its announce and acquisitions go through KV).
     const d = await o.join(world, 'd', opts);
-    const recoveryMs = await until('d joined and everything placed after the leader kill', () => placed([a, b, c, d]), 40_000);
+    const recoveryMs = await until('d joined and everything placed after the leader kill', () => placed([a, b, c, d]), 40_000, () => o.checkExclusive());
     const newLeader = await nats.streamLeader(`KV_${clusterBucket(world)}`);
     expect(newLeader).not.toBe(leader);
     const lostLeases = a.stats.expired + b.stats.expired + c.stats.expired + a.stats.taken + b.stats.taken + c.stats.taken;

@@ -8,7 +8,12 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'CONFIG'
   | 'CLOSED'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  // cluster (src/cluster)
+  | 'TIMEOUT'
+  | 'NO_RESPONDERS'
+  | 'NOT_OWNER'
+  | 'REMOTE';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -142,6 +147,10 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'CONFIG',
   'CLOSED',
   'WORKER_FAILED',
+  'TIMEOUT',
+  'NO_RESPONDERS',
+  'NOT_OWNER',
+  'REMOTE',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -171,3 +180,49 @@ export class DefinitionError extends ConfigError {
     this.kind = kind;
   }
 }
+// --- cluster (src/cluster): failures of requests between nodes and of shard ownership ---
+
+/** A request to another node got no answer in time; it may or may not have run there (retry with the same id). */
+export class RequestTimeoutError extends RuntimeError {
+  readonly subject: string;
+  readonly timeoutMs: number;
+  constructor(subject: string, timeoutMs: number, cause?: unknown) {
+    super('TIMEOUT', `no reply on ${subject} within ${timeoutMs} ms`, { cause });
+    this.subject = subject;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** Nobody listens on the subject: the node is gone (or not yet up); the request did not run anywhere. */
+export class NoRespondersError extends RuntimeError {
+  readonly subject: string;
+  constructor(subject: string, cause?: unknown) {
+    super('NO_RESPONDERS', `no responders on ${subject}`, { cause });
+    this.subject = subject;
+  }
+}
+
+/** This node does not (or no longer) hold the shard's lease; ask the current owner. Nothing was done. */
+export class NotOwnerError extends RuntimeError {
+  readonly shard: number;
+  readonly node: string;
+  constructor(shard: number, node: string, message = `node ${node} does not own shard ${shard}`) {
+    super('NOT_OWNER', message);
+    this.shard = shard;
+    this.node = node;
+  }
+}
+
+/** A handler on another node failed with something other than a RuntimeError; the message is its description. */
+export class RemoteError extends RuntimeError {
+  readonly node: string;
+  constructor(node: string, message: string) {
+    super('REMOTE', message);
+    this.node = node;
+  }
+}
+
+export const isRequestTimeoutError = (e: unknown): e is RequestTimeoutError => hasCode(e, 'TIMEOUT');
+export const isNoRespondersError = (e: unknown): e is NoRespondersError => hasCode(e, 'NO_RESPONDERS');
+export const isNotOwnerError = (e: unknown): e is NotOwnerError => hasCode(e, 'NOT_OWNER');
+export const isRemoteError = (e: unknown): e is RemoteError => hasCode(e, 'REMOTE');

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImmudbClient } from '../../src/eventStore/immudb/ImmudbClient.ts';
+import { freePort } from './freePort.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -14,17 +14,6 @@ export function immudbBinary(): string {
   } catch (error) {
     throw new Error(`cannot build the ImmuDB test server (needs Go and the Go module proxy): ${(error as Error).message}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 export const IMMUDB_USER = 'immudb';

@@ -6,9 +6,10 @@ import {
   jsonValueSchema,
   keySchema,
   nameSchema,
-  passwordHashSchema,
   textSchema,
 } from './schemas.ts';
+// Commands accept only hashes with the minimum scrypt parameters; stored events keep the format check.
+import { strongPasswordHashSchema as passwordHashSchema } from './password.ts';
 
 const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.strictObject({ type: z.literal(type), id: idSchema, ...shape });

@@ -13,7 +13,7 @@ afterEach(async () => {
 it('an actor whose handler throws is stopped, the caller gets ACTOR_FAILED, nothing is stored, and it respawns from the store', async () => {
   const path = temp.file();
   runtime = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger });
-  await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' });
+  await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' });
   await runtime.close();
 
   // A snapshot whose inventory is not a list makes the inventory handlers throw.

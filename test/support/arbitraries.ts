@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { Command } from '../../src/domain/commands.ts';
 
-export const HASHES = ['scrypt$16384$8$1$c2FsdA==$aGFzaA==', 'scrypt$16384$8$1$c2FsdDI=$aGFzaDI='];
+export const HASHES = ['scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=', 'scrypt$16384$8$1$c2FsdDJzYWx0MnNhbHQycw==$aGFzaDJoYXNoMmhhc2gyaGFzaDJoYXNoMmhhc2gyaGE='];
 
 /** Small pools, so random sequences hit both the happy paths and every rejection. */
 const ids = ['hall', 'cellar', 'ann', 'bob', 'sword', 'helm', 'chest'];

@@ -18,6 +18,7 @@ import { ActorFailedError, isConcurrencyError, isRuntimeError } from '../errors.
 import type { AppendResult, EventMetadata, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
+import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 
 /** What a command resolves to once its events are durable. */
@@ -59,6 +60,8 @@ export interface HostEnvironment {
   readonly logger: Logger;
   readonly snapshotThreshold: number;
   readonly conflictRetries: number;
+  /** Checked on each command's events before they are stored (see limits.ts). */
+  readonly limits?: Limits;
 }
 
 /** A command waiting in a mailbox. */
@@ -265,6 +268,11 @@ export class ActorHost {
           const decision = decide(state?.context, pending.command);
           if (!decision.ok) {
             refused.push({ pending, error: decision.error });
+            continue;
+          }
+          const tooBig = this.#env.limits && eventLimitError(decision.events, this.#env.limits);
+          if (tooBig) {
+            refused.push({ pending, error: tooBig });
             continue;
           }
           if (count > 0 && count + decision.events.length > limit) {

@@ -9,7 +9,9 @@ import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEv
 import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
+import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, commandTypeLabel } from './arguments.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { eventLimitError, resolveLimits, type Limits } from './limits.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
@@ -41,6 +43,8 @@ export interface RuntimeOptions {
   readonly registry?: Registry;
   /** Metrics already created (shared with a store opened beforehand); overrides `registry`. */
   readonly metrics?: Metrics;
+  /** JSON depth and size limits on commands and events (see limits.ts; defaults: 64 levels, 1 MiB an event, 4 MiB a command). */
+  readonly limits?: Partial<Limits>;
 }
 
 /** A handle to one aggregate's actor. */
@@ -108,6 +112,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
       });
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const limits = resolveLimits(options.limits);
   const supervisor = new Supervisor(
     {
       store,
@@ -116,6 +121,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       logger,
       snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
       conflictRetries: options.conflictRetries ?? 3,
+      limits,
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
@@ -135,6 +141,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
         const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
         const parts = planned.filter((p) => p.events.length > 0);
+        const tooBig = eventLimitError(parts.flatMap((p) => p.events), limits);
+        if (tooBig) throw tooBig;
         const stored = await store.appendMany(
           parts.map((p) => ({ streamId: p.lease.id, events: envelope(p.events, metadata, clock), options: { expectedVersion: p.lease.version } })),
         );
@@ -152,20 +160,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  async function send(input: Command, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
+  async function send(input: Command, metadata: Partial<EventMetadata> | undefined, target?: { readonly id: unknown }): Promise<CommandResult> {
     const end = metrics.commandDuration.startTimer();
     // Label by type only for known types: arbitrary input must not create unbounded label values.
-    const type = (input as { type?: unknown } | null)?.type;
-    const typeLabel = typeof type === 'string' && knownTypes.has(type) ? type : 'unknown';
+    const typeLabel = commandTypeLabel(input, knownTypes);
     try {
       assertOpen();
-      const command = parseCommand(input);
+      const expectedId = target && checkId(target.id);
+      const command = parseCommand(checkCommand(input, limits));
       if (expectedId !== undefined && command.id !== expectedId) {
         throw new ValidationError(`command targets ${command.id} but was sent to ${expectedId}`, [
           { path: 'id', message: `must be ${expectedId}` },
         ]);
       }
-      const meta = parseMetadata(metadata);
+      const meta = parseMetadata(checkMetadata(metadata));
       const result = await supervisor.host(command.id).execute(command, meta);
       metrics.commands.inc({ type: command.type, outcome: 'ok' });
       end({ type: command.type });
@@ -181,13 +189,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     store,
     metrics: metrics.registry,
     execute: (command, metadata) => send(command, metadata),
-    ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, id) }),
+    ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
     async transaction(input, metadata) {
       assertOpen();
       const end = metrics.commandDuration.startTimer({ type: 'transaction' });
       try {
-        const commands = input.map((c) => parseCommand(c));
-        const results = await runTransaction(commands, parseMetadata(metadata));
+        const commands = checkCommands(input, limits).map((c) => parseCommand(c));
+        const results = await runTransaction(commands, parseMetadata(checkMetadata(metadata)));
         metrics.commands.inc({ type: 'transaction', outcome: 'ok' });
         return results;
       } catch (error) {
@@ -200,22 +208,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     async state(id) {
       assertOpen();
-      return supervisor.host(id).state();
+      return supervisor.host(checkId(id)).state();
     },
     async history(id) {
       assertOpen();
-      return store.readStream(id);
+      return store.readStream(checkId(id));
     },
-    async stateAt(id, at) {
+    async stateAt(id, input) {
       assertOpen();
+      checkId(id);
+      const at = checkPointInTime(input);
       const events = 'version' in at ? await store.readStream(id, { toVersion: at.version }) : await store.readStream(id);
       const first = events[0];
       if (!first) {
         if ((await store.streamVersion(id)) === 0) throw new NotFoundError(id);
         return undefined;
       }
-      const until = 'time' in at ? new Date(at.time).getTime() : Number.POSITIVE_INFINITY;
-      if (Number.isNaN(until)) throw new ValidationError(`stateAt: invalid time ${String((at as { time: unknown }).time)}`);
+      const until = 'time' in at ? at.time.getTime() : Number.POSITIVE_INFINITY;
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
       const kind = kindOfFirstEvent(first);
@@ -242,7 +251,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 }
 
 
-function parseMetadata(input: Partial<EventMetadata> | undefined): EventMetadata {
+function parseMetadata(input: unknown): EventMetadata {
   const result = metadataSchema.safeParse(input ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: `metadata.${i.path.join('.')}`, message: i.message }));

@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'CONFIG'
   | 'CLOSED'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  | 'CORRUPT_EVENT';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -140,6 +141,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'CONFIG',
   'CLOSED',
   'WORKER_FAILED',
+  'CORRUPT_EVENT',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -160,3 +162,34 @@ export function describe(e: unknown): string {
   if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
   return String(e);
 }
+
+// --- CORRUPT_EVENT (issue 12) ---
+
+/** Where a damaged event sits; the stream and version are unknown when the row could not be decoded at all. */
+export interface CorruptEventLocation {
+  readonly streamId?: string | undefined;
+  readonly version?: number | undefined;
+  /** Its global position, or (when not known) the last good position before it. */
+  readonly position?: number | undefined;
+  readonly afterPosition?: number | undefined;
+}
+
+/** A stored event could not be decoded or applied as stored: the data is damaged, not the caller's input. */
+export class CorruptEventError extends RuntimeError {
+  readonly streamId: string | undefined;
+  readonly version: number | undefined;
+  readonly position: number | undefined;
+  readonly afterPosition: number | undefined;
+  constructor(location: CorruptEventLocation, cause: unknown) {
+    const where = location.streamId !== undefined
+      ? `stream ${location.streamId} version ${location.version ?? '?'} position ${location.position ?? '?'}`
+      : location.position !== undefined ? `position ${location.position}` : `the event after position ${location.afterPosition ?? '?'}`;
+    super('CORRUPT_EVENT', `corrupt event at ${where}: ${describe(cause)}`, { cause });
+    this.streamId = location.streamId;
+    this.version = location.version;
+    this.position = location.position;
+    this.afterPosition = location.afterPosition;
+  }
+}
+
+export const isCorruptEventError = (e: unknown): e is CorruptEventError => hasCode(e, 'CORRUPT_EVENT');

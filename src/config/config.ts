@@ -58,6 +58,10 @@ export const configFileSchema = z.strictObject({
       max_command_bytes: positiveInt.max(LIMIT_CEILINGS.maxCommandBytes).default(DEFAULT_LIMITS.maxCommandBytes),
     })
     .prefault({}),
+  // Background re-fold of live aggregates compared with live state (src/runtime/shadowReplay.ts).
+  shadow_replay: z
+    .strictObject({ enabled: z.boolean().default(true), batch: positiveInt.default(4), interval_ms: positiveInt.default(10_000) })
+    .prefault({}),
   projections: z
     .strictObject({
       path: z.string().min(1).default('data/projections.db'),

@@ -13,6 +13,7 @@ import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, 
 import { systemClock, type Clock } from './clock.ts';
 import { eventLimitError, resolveLimits, type Limits } from './limits.ts';
 import { stderrLogger, type Logger } from './logger.ts';
+import { ShadowReplay, type Schedule, type ShadowReplayOptions, type ShadowReplayStatus } from './shadowReplay.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
 
@@ -45,6 +46,8 @@ export interface RuntimeOptions {
   readonly metrics?: Metrics;
   /** JSON depth and size limits on commands and events (see limits.ts; defaults: 64 levels, 1 MiB an event, 4 MiB a command). */
   readonly limits?: Partial<Limits>;
+  /** Background re-fold of live aggregates compared with their live state (see shadowReplay.ts); false turns it off. */
+  readonly shadowReplay?: (ShadowReplayOptions & { readonly schedule?: Schedule }) | false;
 }
 
 /** A handle to one aggregate's actor. */
@@ -83,6 +86,8 @@ export interface Runtime {
   rebuildWorldState(options?: WorldRebuildOptions): Promise<WorldRebuildReport>;
   readonly store: EventStore;
   readonly metrics: Registry;
+  /** Shadow replay's counts and recent divergences (for /health); undefined when turned off. */
+  shadowReplay(): ShadowReplayStatus | undefined;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
 }
@@ -125,6 +130,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
+  const shadowOptions = options.shadowReplay;
+  const shadow = shadowOptions === false ? undefined : new ShadowReplay({ store, live: supervisor, clock, logger, registry: metrics.registry, ...(shadowOptions?.schedule && { schedule: shadowOptions.schedule }) }, shadowOptions);
+  shadow?.start();
   const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
   sweep.unref();
   let closed = false;
@@ -235,6 +243,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return { ...(await store.stats()), liveActors: supervisor.liveActors };
     },
     passivateIdle: () => supervisor.passivateIdle(),
+    shadowReplay: () => shadow?.status(),
     async rebuildWorldState(rebuildOptions) {
       assertOpen();
       return rebuildWorldState(store, supervisor, rebuildOptions);
@@ -243,6 +252,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (closed) return;
       closed = true;
       clearInterval(sweep);
+      await shadow?.stop();
       await supervisor.drain();
       supervisor.stopAll();
       if (ownsStore) await store.close();

@@ -1,5 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
 
 /** Parameters new hashes are made with: OWASP's scrypt recommendation (N=2^17, r=8, p=1). */
 export const DEFAULT_SCRYPT = { N: 2 ** 17, r: 8, p: 1 } as const;
@@ -22,6 +23,15 @@ export const SCRYPT_LIMITS = {
 } as const;
 
 const KEY_LENGTH = 32;
+/** Longer passwords are refused: scrypt's cost must not be chosen by the caller. */
+export const MAX_PASSWORD_LENGTH = 1024;
+
+/** A password argument from game code: a string of at most MAX_PASSWORD_LENGTH characters, else a ValidationError. */
+function checkPassword(password: unknown): string {
+  if (typeof password !== 'string') throw new ValidationError(`password must be a string, got ${password === null ? 'null' : typeof password}`, [{ path: 'password', message: 'must be a string' }]);
+  if (password.length > MAX_PASSWORD_LENGTH) throw new ValidationError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`, [{ path: 'password', message: `at most ${MAX_PASSWORD_LENGTH} characters` }]);
+  return password;
+}
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 interface ParsedHash {
@@ -49,6 +59,7 @@ export function weakHashReason(hash: string): string | undefined {
 }
 
 function parseHash(hash: string): ParsedHash | string {
+  if (typeof hash !== 'string' || hash.length > 1024) return 'must be a scrypt hash string';
   const parts = hash.split('$');
   if (parts.length !== 6 || parts[0] !== 'scrypt') return 'must be scrypt$N$r$p$salt$hash';
   const [N, r, p] = parts.slice(1, 4).map((s) => (/^\d{1,10}$/.test(s as string) ? Number(s) : Number.NaN)) as [number, number, number];
@@ -74,6 +85,7 @@ export const strongPasswordHashSchema = z.string().superRefine((hash, context) =
 
 /** Hashes a password with scrypt and a random 16-byte salt: `scrypt$N$r$p$salt$hash` (base64). */
 export async function hashPassword(password: string): Promise<string> {
+  checkPassword(password);
   const { N, r, p } = DEFAULT_SCRYPT;
   const salt = randomBytes(16);
   const key = await derive(password, salt, { N, r, p }, KEY_LENGTH);
@@ -85,6 +97,7 @@ export async function hashPassword(password: string): Promise<string> {
  * and for hashes below the minimum parameters (never derived: a weak hash cannot be brute-forced here).
  */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
+  if (typeof password !== 'string' || password.length > MAX_PASSWORD_LENGTH || typeof hash !== 'string') return false;
   const parsed = parseHash(hash);
   if (typeof parsed === 'string') return false;
   try {
@@ -97,6 +110,7 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
 
 /** True for an acceptable hash made with weaker parameters than today's default: rehash at next login. */
 export function needsRehash(hash: string): boolean {
+  if (typeof hash !== 'string') return true;
   const parsed = parseHash(hash);
   if (typeof parsed === 'string') return true;
   return parsed.N < DEFAULT_SCRYPT.N || parsed.r < DEFAULT_SCRYPT.r;

@@ -62,6 +62,19 @@ describe('passwords', () => {
     expect(weakHashReason(huge)).toMatch(/bytes/);
     expect(await verifyPassword('pw', huge)).toBe(false);
   });
+  it('answers non-string or oversized passwords with ValidationError (hash) or false (verify), never a TypeError', async () => {
+    for (const bad of [undefined, null, 1n, Object.create(null), Symbol('p'), 'x'.repeat(1025)]) {
+      let error: unknown;
+      try {
+        await hashPassword(bad as string);
+      } catch (e) {
+        error = e;
+      }
+      expect(isValidationError(error)).toBe(true);
+      expect(await verifyPassword(bad as string, hashWith('pw', 2 ** 14, 8, 1))).toBe(false);
+    }
+    expect(await verifyPassword('pw', Object.create(null) as string)).toBe(false);
+  });
   it('produces hashes that the CreatePlayer schema accepts', async () => {
     const hash = await hashPassword('pw');
     expect(commandSchemas.CreatePlayer.safeParse(createPlayer(hash)).success).toBe(true);

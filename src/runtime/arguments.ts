@@ -51,16 +51,19 @@ export function checkMetadata(input: unknown): unknown {
   return copyJson(input, { maxDepth: 2, maxBytes: 4096 }, 'metadata').value;
 }
 
-/** stateAt's point: `{ version }` (a non-negative integer) or `{ time }` (a valid Date or date string). */
-export function checkPointInTime(at: unknown): { readonly version: number } | { readonly time: Date } {
+/**
+ * A point in history: `{ version }` for stateAt (or `{ position }` for a world cut: pass 'position'),
+ * a non-negative integer, or `{ time }`, a valid Date or date string.
+ */
+export function checkPointInTime<K extends 'version' | 'position' = 'version'>(at: unknown, counter: K = 'version' as K): { readonly [P in K]: number } | { readonly time: Date } {
   try {
-    if (typeof at !== 'object' || at === null) throw invalid('at', `must be { version } or { time }, got ${describeType(at)}`);
-    const hasVersion = Object.hasOwn(at, 'version');
-    if (hasVersion === Object.hasOwn(at, 'time')) throw invalid('at', 'must have exactly one of version and time');
-    if (hasVersion) {
-      const version = readOwn(at, 'version');
-      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) throw invalid('at.version', `must be a non-negative integer, got ${describeType(version)}`);
-      return { version };
+    if (typeof at !== 'object' || at === null) throw invalid('at', `must be { ${counter} } or { time }, got ${describeType(at)}`);
+    const hasCounter = Object.hasOwn(at, counter);
+    if (hasCounter === Object.hasOwn(at, 'time')) throw invalid('at', `must have exactly one of ${counter} and time`);
+    if (hasCounter) {
+      const value = readOwn(at, counter);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw invalid(`at.${counter}`, `must be a non-negative integer, got ${describeType(value)}`);
+      return { [counter]: value } as { readonly [P in K]: number };
     }
     const raw = readOwn(at, 'time');
     const time = raw instanceof Date ? new Date(raw.getTime()) : typeof raw === 'string' && raw.length <= 64 ? new Date(raw) : undefined;
@@ -73,12 +76,12 @@ export function checkPointInTime(at: unknown): { readonly version: number } | { 
 }
 
 /** The metrics label for a command's type: read without running getters, 'unknown' for anything odd. */
-export function commandTypeLabel(input: unknown, known: ReadonlySet<string>): string {
+export function commandTypeLabel(input: unknown, isKnown: (type: string) => boolean): string {
   try {
     if (typeof input !== 'object' || input === null) return 'unknown';
     const descriptor = Object.getOwnPropertyDescriptor(input, 'type');
     const type: unknown = descriptor && 'value' in descriptor ? descriptor.value : undefined;
-    return typeof type === 'string' && known.has(type) ? type : 'unknown';
+    return typeof type === 'string' && isKnown(type) ? type : 'unknown';
   } catch {
     return 'unknown'; // a Proxy trap threw
   }

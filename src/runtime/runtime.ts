@@ -171,7 +171,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   async function send(input: Command, metadata: Partial<EventMetadata> | undefined, target?: { readonly id: unknown }): Promise<CommandResult> {
     const end = metrics.commandDuration.startTimer();
     // Label by type only for known types: arbitrary input must not create unbounded label values.
-    const typeLabel = commandTypeLabel(input, knownTypes);
+    const typeLabel = commandTypeLabel(input, (type) => knownTypes.has(type));
     try {
       assertOpen();
       const expectedId = target && checkId(target.id);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import { isRuntimeError, isValidationError } from '../../src/errors.ts';
+import { checkPointInTime } from '../../src/runtime/arguments.ts';
 import { tempDirs } from '../support/tempStore.ts';
 
 const temp = tempDirs();
@@ -100,6 +101,9 @@ describe('hostile arguments at every public entry', () => {
     }
     expect((await runtime.stateAt('hall', { version: 1 }))?.name).toBe('Hall');
     expect((await runtime.stateAt('hall', { time: new Date(Date.now() + 1000) }))?.name).toBe('Hall');
+    // The same check for world cuts, which count positions.
+    expect(checkPointInTime({ position: 3 }, 'position')).toEqual({ position: 3 });
+    for (const at of [{ position: 1.5 }, { version: 3 }, { position: 3, time: new Date() }]) expect(isValidationError(await outcome(() => checkPointInTime(at, 'position')))).toBe(true);
   });
 
   it('never stores an id other than the one given (a lone surrogate is refused, not replaced)', async () => {

@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'NO_RESPONDERS'
   | 'NOT_OWNER'
-  | 'REMOTE';
+  | 'REMOTE'
+  | 'CORRUPT_EVENT';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -151,6 +152,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'NO_RESPONDERS',
   'NOT_OWNER',
   'REMOTE',
+  'CORRUPT_EVENT',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -226,3 +228,33 @@ export const isRequestTimeoutError = (e: unknown): e is RequestTimeoutError => h
 export const isNoRespondersError = (e: unknown): e is NoRespondersError => hasCode(e, 'NO_RESPONDERS');
 export const isNotOwnerError = (e: unknown): e is NotOwnerError => hasCode(e, 'NOT_OWNER');
 export const isRemoteError = (e: unknown): e is RemoteError => hasCode(e, 'REMOTE');
+// --- CORRUPT_EVENT (issue 12) ---
+
+/** Where a damaged event sits; the stream and version are unknown when the row could not be decoded at all. */
+export interface CorruptEventLocation {
+  readonly streamId?: string | undefined;
+  readonly version?: number | undefined;
+  /** Its global position, or (when not known) the last good position before it. */
+  readonly position?: number | undefined;
+  readonly afterPosition?: number | undefined;
+}
+
+/** A stored event could not be decoded or applied as stored: the data is damaged, not the caller's input. */
+export class CorruptEventError extends RuntimeError {
+  readonly streamId: string | undefined;
+  readonly version: number | undefined;
+  readonly position: number | undefined;
+  readonly afterPosition: number | undefined;
+  constructor(location: CorruptEventLocation, cause: unknown) {
+    const where = location.streamId !== undefined
+      ? `stream ${location.streamId} version ${location.version ?? '?'} position ${location.position ?? '?'}`
+      : location.position !== undefined ? `position ${location.position}` : `the event after position ${location.afterPosition ?? '?'}`;
+    super('CORRUPT_EVENT', `corrupt event at ${where}: ${describe(cause)}`, { cause });
+    this.streamId = location.streamId;
+    this.version = location.version;
+    this.position = location.position;
+    this.afterPosition = location.afterPosition;
+  }
+}
+
+export const isCorruptEventError = (e: unknown): e is CorruptEventError => hasCode(e, 'CORRUPT_EVENT');

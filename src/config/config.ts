@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { DEFAULT_LIMITS, LIMIT_CEILINGS } from '../runtime/limits.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -48,6 +49,18 @@ export const configFileSchema = z.strictObject({
       max_live_actors: positiveInt.default(100_000),
       conflict_retries: nonNegativeInt.default(3),
     })
+    .prefault({}),
+  // What commands and events may hold (src/runtime/limits.ts); the ceilings are what was verified to load again.
+  limits: z
+    .strictObject({
+      max_json_depth: positiveInt.max(LIMIT_CEILINGS.maxJsonDepth).default(DEFAULT_LIMITS.maxJsonDepth),
+      max_event_bytes: positiveInt.max(LIMIT_CEILINGS.maxEventBytes).default(DEFAULT_LIMITS.maxEventBytes),
+      max_command_bytes: positiveInt.max(LIMIT_CEILINGS.maxCommandBytes).default(DEFAULT_LIMITS.maxCommandBytes),
+    })
+    .prefault({}),
+  // Background re-fold of live aggregates compared with live state (src/runtime/shadowReplay.ts).
+  shadow_replay: z
+    .strictObject({ enabled: z.boolean().default(true), batch: positiveInt.default(4), interval_ms: positiveInt.default(10_000) })
     .prefault({}),
   projections: z
     .strictObject({

@@ -65,6 +65,8 @@ export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
     idleTimeoutMs: es.idle_timeout_ms,
     maxLiveActors: es.max_live_actors,
     conflictRetries: es.conflict_retries,
+    shadowReplay: file.shadow_replay.enabled && { batch: file.shadow_replay.batch, intervalMs: file.shadow_replay.interval_ms },
+    limits: { maxJsonDepth: file.limits.max_json_depth, maxEventBytes: file.limits.max_event_bytes, maxCommandBytes: file.limits.max_command_bytes },
     projections: { path: file.projections.path, batchSize: file.projections.batch_size, pollMs: file.projections.poll_ms },
     poolThreads: file.pool.threads,
     server: {

@@ -1,18 +1,32 @@
 import type { Database } from 'better-sqlite3';
-import { describe } from '../errors.ts';
+import { CorruptEventError, describe, isCorruptEventError } from '../errors.ts';
 import type { EventStore, StoredEvent } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { silentLogger, type Logger } from '../runtime/logger.ts';
 import { EventFollower, type FollowerOptions } from './eventFollower.ts';
+import { isTransientFailure } from './faults.ts';
 import { readCheckpoint, writeCheckpoint } from './projectionDb.ts';
 
 export interface ProjectorStatus {
   readonly name: string;
-  readonly state: 'running' | 'failed' | 'stopped';
+  /** retrying: a transient failure (disk full, busy, I/O) is being retried with backoff. */
+  readonly state: 'running' | 'retrying' | 'failed' | 'stopped';
   /** Last global position applied. */
   readonly position: number;
-  /** The event it stopped at, when failed. */
-  readonly failure?: { readonly position: number; readonly streamId: string; readonly type: string; readonly error: string };
+  /**
+   * The event it stopped at, when failed (code CORRUPT_EVENT). Stream, version and type are absent
+   * when the stored row could not even be decoded; position is then the first one after the last good.
+   */
+  readonly failure?: {
+    readonly code: 'CORRUPT_EVENT';
+    readonly position: number;
+    readonly streamId?: string;
+    readonly version?: number;
+    readonly type?: string;
+    readonly error: string;
+  };
+  /** The transient failure being retried, when retrying. */
+  readonly retrying?: { readonly error: string; readonly nextAttemptMs: number };
 }
 
 export interface ProjectorOptions extends FollowerOptions {
@@ -37,6 +51,7 @@ export class Projector {
   readonly #follower: EventFollower;
   #state: ProjectorStatus['state'] = 'stopped';
   #failure: ProjectorStatus['failure'];
+  #retrying: ProjectorStatus['retrying'];
 
   constructor(store: EventStore, db: Database, apply: (event: StoredEvent) => void, options: ProjectorOptions) {
     this.#db = db;
@@ -45,7 +60,19 @@ export class Projector {
     this.#name = options.name;
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? createMetrics();
-    this.#follower = new EventFollower(store, readCheckpoint(db, this.#name), (events) => this.#processBatch(events), options);
+    this.#follower = new EventFollower(store, readCheckpoint(db, this.#name), (events) => this.#processBatch(events), options, {
+      onTransient: (error, delayMs) => {
+        if (this.#state !== 'stopped') this.#state = 'retrying';
+        this.#retrying = { error: describe(error), nextAttemptMs: delayMs };
+        this.#logger.warn('projector will retry after a transient failure', { projector: this.#name, error: describe(error), delayMs });
+      },
+      onRecovered: () => {
+        if (this.#state === 'retrying') this.#state = 'running';
+        this.#retrying = undefined;
+        this.#logger.info('projector recovered', { projector: this.#name });
+      },
+      onFailure: (error, position) => this.#fail(error, position),
+    });
   }
 
   get name(): string {
@@ -58,6 +85,7 @@ export class Projector {
       state: this.#state,
       position: this.#follower.position,
       ...(this.#failure && { failure: this.#failure }),
+      ...(this.#retrying && { retrying: this.#retrying }),
     };
   }
 
@@ -105,22 +133,39 @@ export class Projector {
     const batch = this.#db.transaction(this.#applyAll);
     try {
       return this.#applied(batch.immediate(events), events.length);
-    } catch {
+    } catch (error) {
+      if (isTransientFailure(error)) throw error; // the follower retries the batch with backoff
       // Find the failing event: apply one at a time, each with its checkpoint, and stop right before it.
       for (const event of events) {
         try {
           batch.immediate([event]);
         } catch (error) {
-          this.#state = 'failed';
-          this.#failure = { position: event.position, streamId: event.streamId, type: event.type, error: describe(error) };
-          this.#metrics.projectionFailures.inc({ name: this.#name });
-          this.#logger.error('projector stopped at an event it could not apply', { projector: this.#name, ...this.#failure });
-          this.#applied(readCheckpoint(this.#db, this.#name), 0);
+          if (isTransientFailure(error)) throw error;
+          this.#fail(new CorruptEventError({ streamId: event.streamId, version: event.version, position: event.position }, error), event.position - 1, event.type);
           return undefined;
         }
       }
       return this.#applied(readCheckpoint(this.#db, this.#name), events.length);
     }
+  }
+
+  /** Stops at a failing event: logged, counted, visible in status() (health 503), never skipped. */
+  #fail(error: unknown, position: number, type?: string): void {
+    const corrupt = isCorruptEventError(error) ? error : new CorruptEventError({ afterPosition: position }, error);
+    const cause = (corrupt as { cause?: unknown }).cause;
+    this.#state = 'failed';
+    this.#retrying = undefined;
+    this.#failure = {
+      code: 'CORRUPT_EVENT',
+      position: corrupt.position ?? (corrupt.afterPosition ?? position) + 1,
+      ...(corrupt.streamId !== undefined && { streamId: corrupt.streamId }),
+      ...(corrupt.version !== undefined && { version: corrupt.version }),
+      ...(type !== undefined && { type }),
+      error: describe(cause ?? corrupt),
+    };
+    this.#metrics.projectionFailures.inc({ name: this.#name });
+    this.#logger.error('projector stopped at an event it could not read or apply', { projector: this.#name, ...this.#failure });
+    this.#applied(readCheckpoint(this.#db, this.#name), 0);
   }
 
   #applied(position: number, count: number): number {

@@ -29,9 +29,18 @@ export interface Projections {
   /** Resolves when everything committed so far is projected (and reacted to). */
   catchUp(): Promise<void>;
   status(): ProjectorStatus;
+  /** For /health: ok is false (answer 503) while the projector or a reactor has stopped at a failing event. */
+  health(): ProjectionsHealth;
   /** Replays the whole store into fresh tables and swaps them in; reads keep working meanwhile. */
   rebuild(onProgress?: (events: number) => void): Promise<RebuildReport>;
   close(): Promise<void>;
+}
+
+/** What /health reports about the read side. */
+export interface ProjectionsHealth {
+  readonly ok: boolean;
+  readonly projector: ProjectorStatus;
+  readonly failedReactors: readonly { readonly name: string; readonly error: string }[];
 }
 
 export function createProjections(store: EventStore, options: ProjectionsOptions): Projections {
@@ -55,6 +64,11 @@ export function createProjections(store: EventStore, options: ProjectionsOptions
       for (const reactor of reactors) await reactor.catchUp();
     },
     status: () => projector.status(),
+    health() {
+      const status = projector.status();
+      const failedReactors = reactors.flatMap((r) => (r.failure === undefined ? [] : [{ name: r.name, error: r.failure }]));
+      return { ok: status.state !== 'failed' && failedReactors.length === 0, projector: status, failedReactors };
+    },
     async rebuild(onProgress) {
       const report = await rebuildProjections(store, db, { name: 'world', ...(onProgress && { onProgress }) });
       readModel = new ReadModel(db);

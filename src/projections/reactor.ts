@@ -39,6 +39,7 @@ export class ReactorRunner {
   #delay: number;
   #retryTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  #failure: string | undefined;
 
   constructor(store: EventStore, db: Database, reactor: Reactor, options: ReactorOptions = {}) {
     this.#reactor = reactor;
@@ -47,7 +48,16 @@ export class ReactorRunner {
     this.#logger = options.logger ?? silentLogger;
     this.#metrics = options.metrics ?? createMetrics();
     this.#baseDelay = this.#delay = options.retryDelayMs ?? 1000;
-    this.#follower = new EventFollower(store, readCheckpoint(db, this.#checkpointName), (events) => this.#process(events), options);
+    // Reads that fail transiently are retried by the follower with backoff; a corrupt event stops the reactor, loudly.
+    this.#follower = new EventFollower(store, readCheckpoint(db, this.#checkpointName), (events) => this.#process(events), { retryDelayMs: this.#baseDelay, ...options }, {
+      onTransient: (error, delayMs) => this.#logger.warn('reactor will retry after a transient failure', { reactor: reactor.name, error: describe(error), delayMs }),
+      onFailure: (error, position) => {
+        this.#failure = describe(error);
+        this.#metrics.reactorFailures.inc({ name: reactor.name });
+        this.#logger.error('reactor stopped at an event it could not read', { reactor: reactor.name, afterPosition: position, error: this.#failure });
+      },
+      onRecovered: () => this.#logger.info('reactor recovered', { reactor: reactor.name }),
+    });
   }
 
   get #checkpointName(): string {
@@ -56,6 +66,15 @@ export class ReactorRunner {
 
   get position(): number {
     return this.#follower.position;
+  }
+
+  /** Why the reactor stopped (an event it could not read), or undefined while it runs. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  get name(): string {
+    return this.#reactor.name;
   }
 
   start(): void {

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
 import { persisted } from './persisted.ts';
 import { usableSnapshot } from '../pool/replayAggregate.ts';
+import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 
 /** An aggregate's state as the runtime hands it out: its machine's context. */
@@ -53,6 +54,8 @@ export interface HostEnvironment {
   readonly logger: Logger;
   readonly snapshotThreshold: number;
   readonly conflictRetries: number;
+  /** Checked on each command's events before they are stored (see limits.ts). */
+  readonly limits?: Limits;
 }
 
 /** A command waiting in a mailbox. */
@@ -258,6 +261,11 @@ export class ActorHost {
           const outcome = this.#env.registry.decide(this.id, current, pending.command);
           if (!outcome.ok) {
             refused.push({ pending, error: outcome.error });
+            continue;
+          }
+          const tooBig = this.#env.limits && eventLimitError(outcome.events, this.#env.limits);
+          if (tooBig) {
+            refused.push({ pending, error: tooBig });
             continue;
           }
           if (count > 0 && count + outcome.events.length > limit) {

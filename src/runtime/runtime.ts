@@ -9,8 +9,11 @@ import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats }
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
 import { registryUpcasters } from '../definition/upcasters.ts';
+import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, commandTypeLabel } from './arguments.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { eventLimitError, resolveLimits, type Limits } from './limits.ts';
 import { stderrLogger, type Logger } from './logger.ts';
+import { ShadowReplay, type Schedule, type ShadowReplayOptions, type ShadowReplayStatus } from './shadowReplay.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
@@ -44,6 +47,10 @@ export interface RuntimeOptions {
   readonly registry?: Registry;
   /** Metrics already created (shared with a store opened beforehand); overrides `registry`. */
   readonly metrics?: Metrics;
+  /** JSON depth and size limits on commands and events (see limits.ts; defaults: 64 levels, 1 MiB an event, 4 MiB a command). */
+  readonly limits?: Partial<Limits>;
+  /** Background re-fold of live aggregates compared with their live state (see shadowReplay.ts); false turns it off. */
+  readonly shadowReplay?: (ShadowReplayOptions & { readonly schedule?: Schedule }) | false;
 }
 
 /** A handle to one aggregate's actor. */
@@ -90,6 +97,8 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
   /** The kinds this runtime hosts, with command parsing, routing and the codec for its store. */
   readonly aggregates: AggregateRegistry;
   readonly metrics: Registry;
+  /** Shadow replay's counts and recent divergences (for /health); undefined when turned off. */
+  shadowReplay(): ShadowReplayStatus | undefined;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
 }
@@ -120,6 +129,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
       });
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
+  const limits = resolveLimits(options.limits);
   const supervisor = new Supervisor(
     {
       registry,
@@ -129,9 +139,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       logger,
       snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
       conflictRetries: options.conflictRetries ?? 3,
+      limits,
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
+  const shadowOptions = options.shadowReplay;
+  const shadow = shadowOptions === false ? undefined : new ShadowReplay({ store, live: supervisor, clock, logger, registry: metrics.registry, aggregates: registry, ...(shadowOptions?.schedule && { schedule: shadowOptions.schedule }) }, shadowOptions);
+  shadow?.start();
   const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
   sweep.unref();
   let closed = false;
@@ -148,6 +162,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
         const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
         const parts = planned.filter((p) => p.events.length > 0);
+        const tooBig = eventLimitError(parts.flatMap((p) => p.events), limits);
+        if (tooBig) throw tooBig;
         // One time for the whole write: with the shared correlation id it marks the write's extent (worldAt).
         const now = clock.now();
         const stored = await store.appendMany(
@@ -172,20 +188,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  async function send(input: AnyCommand, metadata: Partial<EventMetadata> | undefined, expectedId?: string): Promise<CommandResult> {
+  async function send(input: AnyCommand, metadata: Partial<EventMetadata> | undefined, target?: { readonly id: unknown }): Promise<CommandResult> {
     const end = metrics.commandDuration.startTimer();
     // Label by type only for known types: arbitrary input must not create unbounded label values.
-    const type = (input as { type?: unknown } | null)?.type;
-    const typeLabel = typeof type === 'string' && registry.declares(type) ? type : 'unknown';
+    const typeLabel = commandTypeLabel(input, (type) => registry.declares(type));
     try {
       assertOpen();
-      const command = registry.parseCommand(input);
+      const expectedId = target && checkId(target.id);
+      const command = registry.parseCommand(checkCommand(input, limits));
       if (expectedId !== undefined && command.id !== expectedId) {
         throw new ValidationError(`command targets ${command.id} but was sent to ${expectedId}`, [
           { path: 'id', message: `must be ${expectedId}` },
         ]);
       }
-      const meta = parseMetadata(metadata);
+      const meta = parseMetadata(checkMetadata(metadata));
       const result = await supervisor.host(command.id).execute(command, meta);
       metrics.commands.inc({ type: command.type, outcome: 'ok' });
       end({ type: command.type });
@@ -202,13 +218,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     aggregates: registry,
     metrics: metrics.registry,
     execute: (command, metadata) => send(command, metadata),
-    ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, id) }),
+    ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
     async transaction(input, metadata) {
       assertOpen();
       const end = metrics.commandDuration.startTimer({ type: 'transaction' });
       try {
-        const commands = input.map((c) => registry.parseCommand(c));
-        const results = await runTransaction(commands, parseMetadata(metadata));
+        const commands = checkCommands(input, limits).map((c) => registry.parseCommand(c));
+        const results = await runTransaction(commands, parseMetadata(checkMetadata(metadata)));
         metrics.commands.inc({ type: 'transaction', outcome: 'ok' });
         return results;
       } catch (error) {
@@ -221,22 +237,23 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     async state(id) {
       assertOpen();
-      return supervisor.host(id).state();
+      return supervisor.host(checkId(id)).state();
     },
     async history(id) {
       assertOpen();
-      return store.readStream(id);
+      return store.readStream(checkId(id));
     },
-    async stateAt(id, at) {
+    async stateAt(id, input) {
       assertOpen();
+      checkId(id);
+      const at = checkPointInTime(input);
       const events = 'version' in at ? await store.readStream(id, { toVersion: at.version }) : await store.readStream(id);
       const first = events[0];
       if (!first) {
         if ((await store.streamVersion(id)) === 0) throw new NotFoundError(id);
         return undefined;
       }
-      const until = 'time' in at ? new Date(at.time).getTime() : Number.POSITIVE_INFINITY;
-      if (Number.isNaN(until)) throw new ValidationError(`stateAt: invalid time ${String((at as { time: unknown }).time)}`);
+      const until = 'time' in at ? at.time.getTime() : Number.POSITIVE_INFINITY;
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
       const kind = registry.kindOfStream(first);
@@ -251,6 +268,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return { ...(await store.stats()), liveActors: supervisor.liveActors };
     },
     passivateIdle: () => supervisor.passivateIdle(),
+    shadowReplay: () => shadow?.status(),
     async rebuildWorldState(rebuildOptions) {
       assertOpen();
       return rebuildWorldState(registry, store, supervisor, rebuildOptions);
@@ -259,6 +277,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (closed) return;
       closed = true;
       clearInterval(sweep);
+      await shadow?.stop();
       await supervisor.drain();
       supervisor.stopAll();
       if (ownsStore) await store.close();
@@ -267,7 +286,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 }
 
 
-function parseMetadata(input: Partial<EventMetadata> | undefined): EventMetadata {
+function parseMetadata(input: unknown): EventMetadata {
   const result = metadataSchema.safeParse(input ?? {});
   if (!result.success) {
     const issues = result.error.issues.map((i) => ({ path: `metadata.${i.path.join('.')}`, message: i.message }));

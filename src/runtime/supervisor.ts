@@ -52,6 +52,11 @@ export class Supervisor {
     }
   }
 
+  /** Ids of the live actors (for the shadow-replay sampler). */
+  liveIds(): IterableIterator<string> {
+    return this.#hosts.keys();
+  }
+
   /** The live state of an aggregate if its actor is hydrated (no spawn). */
   peek(id: string): AggregateState | undefined {
     return this.#hosts.get(id)?.peek();

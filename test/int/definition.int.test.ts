@@ -17,7 +17,7 @@ function track<R extends { close(): Promise<void> }>(runtime: R): R {
   open.push(runtime);
   return runtime;
 }
-const HASH = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
 
 describe('a runtime hosting a kind defined with defineAggregate', () => {
   it('runs its commands next to the world, routes by kind, and reads state back after a restart', async () => {

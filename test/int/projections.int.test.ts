@@ -31,9 +31,9 @@ const world: Command[] = [
   { type: 'CreateRoom', id: 'yard', name: 'Yard', description: 'Open sky.' },
   { type: 'AddRoomExit', id: 'hall', direction: 'out', targetRoomId: 'yard' },
   { type: 'AddRoomExit', id: 'yard', direction: 'in', targetRoomId: 'hall' },
-  { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' },
+  { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' },
   { type: 'UpdatePlayerAdminStatus', id: 'ann', admin: true },
-  { type: 'CreatePlayer', id: 'bob', name: 'Bob', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' },
+  { type: 'CreatePlayer', id: 'bob', name: 'Bob', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' },
   { type: 'UpdateGameObjectContainer', id: 'ann', containerId: 'hall' },
   { type: 'CreateGameObject', id: 'helm', name: 'helm', generic: 'armour', containerId: 'ann' },
   { type: 'CreateGameObject', id: 'lamp', name: 'lamp', generic: 'light', containerId: 'hall' },
@@ -246,7 +246,7 @@ describe('reactors', () => {
     await projections.close();
 
     // A restart resumes from the checkpoint: nothing is delivered twice, new events are.
-    await runtime.execute({ type: 'CreatePlayer', id: 'cy', name: 'Cy', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' });
+    await runtime.execute({ type: 'CreatePlayer', id: 'cy', name: 'Cy', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' });
     const again = createProjections(runtime.store, { path, reactors: [greeter] });
     open.push(again);
     await again.catchUp();

@@ -9,7 +9,7 @@ afterEach(async () => {
   await runtime?.close();
   temp.cleanup();
 });
-const HASH = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
 
 async function collect(entries: AsyncIterable<WorldEntry>): Promise<Map<string, WorldEntry>> {
   const all = new Map<string, WorldEntry>();

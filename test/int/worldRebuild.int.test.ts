@@ -23,7 +23,7 @@ async function world(path = temp.file()): Promise<{ runtime: Runtime; path: stri
   runtimes.push(runtime);
   const commands: Command[] = [
     { type: 'CreateRoom', id: 'hall', name: 'Hall', description: 'Long.' },
-    { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$1$1$1$c2FsdA==$aGFzaA==' },
+    { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' },
     { type: 'UpdateGameObjectContainer', id: 'ann', containerId: 'hall' },
     { type: 'AddItemToInventory', id: 'ann', itemId: 'helm' },
     { type: 'EquipItem', id: 'ann', itemId: 'helm', slot: 'head' },

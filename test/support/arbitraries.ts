@@ -5,7 +5,7 @@ import { commandSchemas, type Command, type CommandType } from '../../src/world/
 import { worldAggregates } from '../../src/world/kinds.ts';
 import { arbitraryFor } from './schemaArbitrary.ts';
 
-export const HASHES = ['scrypt$16384$8$1$c2FsdA==$aGFzaA==', 'scrypt$16384$8$1$c2FsdDI=$aGFzaDI='];
+export const HASHES = ['scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=', 'scrypt$16384$8$1$c2FsdDJzYWx0MnNhbHQycw==$aGFzaDJoYXNoMmhhc2gyaGFzaDJoYXNoMmhhc2gyaGE='];
 
 /** Small pools, so random sequences hit both the happy paths and every rejection. */
 const ids = ['hall', 'cellar', 'ann', 'bob', 'sword', 'helm', 'chest'];

@@ -3,8 +3,8 @@ import type { Command } from '../../src/domain/commands.ts';
 import type { DomainEvent } from '../../src/domain/events.ts';
 import { given } from '../support/decider.ts';
 
-const HASH = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
-const HASH2 = 'scrypt$16384$8$1$c2FsdDI=$aGFzaDI=';
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
+const HASH2 = 'scrypt$16384$8$1$c2FsdDJzYWx0MnNhbHQycw==$aGFzaDJoYXNoMmhhc2gyaGFzaDJoYXNoMmhhc2gyaGE=';
 
 const objectCreated = (name = 'Sword', generic = 'weapon', containerId: string | null = null): DomainEvent => ({
   type: 'GameObjectCreated',

@@ -134,7 +134,7 @@ describe('routing and decide through the registry', () => {
 
   // Issue 12: lookups keyed by player text are own-property lookups.
   it('issue 12: slots and exits named after Object.prototype members behave like any other unknown name', () => {
-    let player = create('ann', { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==' });
+    let player = create('ann', { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' });
     const step = (command: { type: string; id: string; [k: string]: unknown }) => {
       const outcome = registry.decide('ann', player, registry.parseCommand(command));
       if (outcome.ok) player = { kind: outcome.kind, state: outcome.next };

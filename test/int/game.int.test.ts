@@ -191,7 +191,7 @@ describe('metrics and health', () => {
       else expect(line).toMatch(sample);
     }
     expect(text).toMatch(/aethyr_game_commands_total\{verb="get",outcome="ok"\} 1/);
-    expect(text).toMatch(/aethyr_game_commands_total\{verb="e",outcome="ok"\} 1/);
+    expect(text).toMatch(/aethyr_game_commands_total\{verb="east",outcome="ok"\} 1/);
     expect(text).toMatch(/aethyr_commands_total\{type="transaction",outcome="ok"\} \d+/);
     expect(text).toMatch(/aethyr_game_sessions 1/);
     expect(text).toMatch(/aethyr_live_actors \d+/);

@@ -1,8 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { redactSecrets } from '../../domain/redact.ts';
 import type { AggregateState } from '../../domain/state.ts';
 import { describe, isCommandRejectedError, isNotFoundError, isRuntimeError } from '../../errors.ts';
-import { verifyStore } from '../../eventStore/integrity.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Projections } from '../../projections/projections.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
@@ -10,12 +8,16 @@ import { playerId, type Manager } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
 import { LoginThrottle } from './rateLimit.ts';
 import { Session } from './Session.ts';
-import { DIRECTIONS, matches, OPPOSITE, refusal } from './words.ts';
+import { describeRoom } from '../verbs/helpers.ts';
+import { walk } from '../verbs/movement.ts';
+import { findVerb } from '../verbs/table.ts';
+import type { GameWorld, VerbContext } from '../verbs/types.ts';
+import { refusal } from './words.ts';
 
 export interface GameServerOptions {
   readonly manager: Manager;
   readonly metrics: Metrics;
-  readonly projections?: Projections;
+  readonly projections: Projections;
   readonly host?: string;
   readonly port?: number;
   readonly logger?: Logger;
@@ -35,30 +37,20 @@ type LoginStage =
   | { readonly stage: 'confirm'; readonly name: string; readonly password: string };
 
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{1,19}$/;
-const HELP = `Commands:
-  look [thing]          n s e w u d, or an exit's name: walk
-  get <item>            drop <item>            give <item> <player>
-  inventory (i)         wear <item>            wield <item>            remove <item>
-  say <message>         who                    help                    quit`;
-const BUILDER_HELP = `Builder commands:
-  @dig <direction> <room name>     a new room, with exits both ways
-  @describe <text>                 this room's description
-  @create <name> [key=value ...]   a new item in your hands (slot=head makes it wearable)
-  @destroy <item>                  @history <thing>        @at <thing> <version>
-  @stats                           @verify                 @rebuild`;
-
 /**
  * The telnet-compatible MUD server: every action is a Manager call (commands → events), and nothing
  * here keeps world state of its own: who is connected, and where they stand as read from the store.
  */
 export class GameServer {
-  readonly #o: Required<Omit<GameServerOptions, 'projections'>> & { projections: Projections | undefined };
+  readonly #o: Required<GameServerOptions>;
   readonly #server: Server;
   readonly #sessions = new Set<Session>();
   readonly #login = new Map<Session, LoginStage>();
   readonly #online = new Map<string, Session>();
   readonly #throttle: LoginThrottle;
   #stopping = false;
+  /** What verbs see of this server. */
+  readonly #world: GameWorld;
 
   constructor(options: GameServerOptions) {
     this.#o = {
@@ -71,11 +63,29 @@ export class GameServer {
       commandsPerSecond: 10,
       loginFailures: 5,
       ...options,
-      projections: options.projections,
     };
     this.#throttle = new LoginThrottle(this.#o.loginFailures);
     this.#server = createServer((socket) => this.#connect(socket));
     this.#server.maxConnections = this.#o.maxConnections;
+    const server = this;
+    this.#world = {
+      manager: this.#o.manager,
+      metrics: this.#o.metrics,
+      projections: this.#o.projections,
+      online: () => [...this.#online.values()],
+      get connections() {
+        return server.sessions;
+      },
+      toRoom: (roomId, text, except) => this.#toRoom(roomId, text, except),
+      notify: (session, text) => {
+        session.send(text);
+        session.prompt();
+      },
+      signOff: (session, farewell) => {
+        if (session.playerId) this.#online.delete(session.playerId);
+        session.close(farewell);
+      },
+    };
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
@@ -197,8 +207,8 @@ export class GameServer {
         }
         // The first character of a world is its builder.
         const projections = this.#o.projections;
-        if (projections) await projections.catchUp();
-        const admin = projections ? projections.readModel.admins().length === 0 : false;
+        await projections.catchUp();
+        const admin = projections.readModel.admins().length === 0;
         const id = await manager.as(playerId(login.name)).createPlayer({ name: login.name, password: line, roomId: START_ROOM, admin });
         metrics.logins.inc({ outcome: 'created' });
         const player = await manager.state(id);
@@ -228,7 +238,7 @@ export class GameServer {
     this.#online.set(player.id, session);
     session.send(`Welcome, ${player.name}.`);
     this.#toRoom(session.roomId, `${player.name} appears.`, session);
-    await this.#look(session);
+    session.send(await describeRoom(this.#world, session));
   }
 
   #manager(session: Session): Manager {
@@ -239,244 +249,31 @@ export class GameServer {
 
   async #command(session: Session, line: string): Promise<void> {
     if (line === '') return;
-    const [rawVerb = '', ...words] = line.split(/\s+/);
-    const verb = rawVerb.toLowerCase();
-    const rest = line.slice(rawVerb.length).trim();
+    const [typed = '', ...words] = line.split(/\s+/);
+    const rest = line.slice(typed.length).trim();
+    const verb = findVerb(typed, session.admin);
     let outcome = 'ok';
+    const ctx: VerbContext = {
+      world: this.#world,
+      session,
+      me: session.playerId as string,
+      m: this.#manager(session),
+      typed: typed.toLowerCase(),
+      words,
+      rest,
+      here: session.roomId ?? START_ROOM,
+      reply: (text) => session.send(text),
+    };
     try {
-      await this.#dispatch(session, verb, words, rest);
+      if (verb) await verb.run(ctx);
+      else if (typed.startsWith('@') && session.admin) session.send('Unknown builder command. Type help.');
+      else await walk(ctx, typed.toLowerCase(), true);
     } catch (error) {
       outcome = isRuntimeError(error) ? error.code.toLowerCase() : 'error';
       throw error;
     } finally {
-      this.#o.metrics.gameCommands.inc({ verb: KNOWN_VERBS.has(verb) ? verb : 'other', outcome });
+      this.#o.metrics.gameCommands.inc({ verb: verb?.name ?? 'other', outcome });
     }
-  }
-
-  async #dispatch(session: Session, verb: string, words: string[], rest: string): Promise<void> {
-    const me = session.playerId as string;
-    const m = this.#manager(session);
-    switch (verb) {
-      case 'look':
-      case 'l':
-        return rest ? this.#examine(session, rest) : this.#look(session);
-      case 'go':
-        return this.#walk(session, rest.toLowerCase());
-      case 'get':
-      case 'take': {
-        const room = await m.room(session.roomId ?? START_ROOM);
-        const item = await this.#find(room.inventory, rest);
-        if (!item) return session.send(`You see no ${rest || 'such thing'} here.`);
-        await m.transfer(item.id, room.id, me);
-        session.send(`You pick up ${item.name}.`);
-        return this.#toRoom(room.id, `${session.playerName} picks up ${item.name}.`, session);
-      }
-      case 'drop': {
-        const item = await this.#find(await this.#inventory(me), rest);
-        if (!item) return session.send(`You carry no ${rest || 'such thing'}.`);
-        await m.transfer(item.id, me, session.roomId ?? START_ROOM);
-        session.send(`You drop ${item.name}.`);
-        return this.#toRoom(session.roomId ?? START_ROOM, `${session.playerName} drops ${item.name}.`, session);
-      }
-      case 'give': {
-        const target = words.at(-1) ?? '';
-        const what = words.slice(0, -1).join(' ');
-        const other = [...this.#online.values()].find((s) => s !== session && s.roomId === session.roomId && s.playerName.toLowerCase() === target.toLowerCase());
-        if (!what || !other?.playerId) return session.send('Give what to whom? (give <item> <player>, who must be here)');
-        const item = await this.#find(await this.#inventory(me), what);
-        if (!item) return session.send(`You carry no ${what}.`);
-        await m.transfer(item.id, me, other.playerId);
-        session.send(`You give ${item.name} to ${other.playerName}.`);
-        other.send(`${session.playerName} gives you ${item.name}.`);
-        other.prompt();
-        return;
-      }
-      case 'inventory':
-      case 'inv':
-      case 'i': {
-        const player = await m.state(me);
-        const worn = new Map(Object.entries(player?.equipment ?? {}).map(([slot, id]) => [id, slot]));
-        const items = await Promise.all((player?.inventory ?? []).map((id) => m.state(id)));
-        const lines = items.filter((i): i is AggregateState => !!i).map((i) => `  ${i.name}${worn.has(i.id) ? ` (${worn.get(i.id) === 'wield' ? 'wielded' : `worn on ${worn.get(i.id)}`})` : ''}`);
-        return session.send(lines.length ? `You carry:\n${lines.join('\n')}` : 'You carry nothing.');
-      }
-      case 'wear':
-      case 'wield': {
-        const item = await this.#find(await this.#inventory(me), rest);
-        if (!item) return session.send(`You carry no ${rest || 'such thing'}.`);
-        const slot = verb === 'wield' ? 'wield' : item.attributes['slot'];
-        if (typeof slot !== 'string') return session.send(`You cannot wear ${item.name}.`);
-        await m.equip(me, item.id, slot);
-        session.send(verb === 'wield' ? `You wield ${item.name}.` : `You wear ${item.name} on your ${slot}.`);
-        return this.#toRoom(session.roomId ?? START_ROOM, `${session.playerName} ${verb === 'wield' ? 'wields' : 'puts on'} ${item.name}.`, session);
-      }
-      case 'remove': {
-        const player = await m.state(me);
-        const item = await this.#find(Object.values(player?.equipment ?? {}), rest);
-        const slot = item && Object.entries(player?.equipment ?? {}).find(([, id]) => id === item.id)?.[0];
-        if (!item || !slot) return session.send(`You are not using any ${rest || 'such thing'}.`);
-        await m.unequip(me, item.id, slot);
-        return session.send(`You stop using ${item.name}.`);
-      }
-      case 'say':
-      case "'":
-        if (!rest) return session.send('Say what?');
-        session.send(`You say, "${rest}"`);
-        return this.#toRoom(session.roomId ?? START_ROOM, `${session.playerName} says, "${rest}"`, session);
-      case 'who': {
-        const names = [...this.#online.values()].map((s) => s.playerName).sort();
-        return session.send(`${names.length} online: ${names.join(', ')}`);
-      }
-      case 'help':
-        return session.send(session.admin ? `${HELP}\n${BUILDER_HELP}` : HELP);
-      case 'quit':
-      case 'exit':
-        if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} leaves the world.`, session);
-        this.#online.delete(me);
-        session.close('Goodbye. The world will remember you.');
-        return;
-      default:
-        if (verb.startsWith('@')) return this.#build(session, verb, words, rest);
-        return this.#walk(session, DIRECTIONS[verb] ?? verb, true);
-    }
-  }
-
-  async #walk(session: Session, direction: string, guessed = false): Promise<void> {
-    const room = await this.#o.manager.room(session.roomId ?? START_ROOM);
-    const target = room.exits[direction];
-    if (!target) return session.send(guessed ? 'Huh? (type help)' : `You cannot go ${direction || 'nowhere'} from here.`);
-    await this.#manager(session).moveTo(session.playerId as string, target);
-    this.#toRoom(room.id, `${session.playerName} leaves ${direction}.`, session);
-    session.roomId = target;
-    this.#toRoom(target, `${session.playerName} arrives from the ${OPPOSITE[direction] ?? 'somewhere'}.`, session);
-    return this.#look(session);
-  }
-
-  async #look(session: Session): Promise<void> {
-    const room = await this.#o.manager.room(session.roomId ?? START_ROOM);
-    const items = (await Promise.all(room.inventory.map((id) => this.#o.manager.state(id)))).filter((i) => i && !i.deleted).map((i) => i?.name);
-    const people = [...this.#online.values()].filter((s) => s !== session && s.roomId === room.id).map((s) => s.playerName);
-    const exits = Object.keys(room.exits);
-    session.send(
-      [
-        room.name,
-        room.description,
-        `Exits: ${exits.length ? exits.join(', ') : 'none'}.`,
-        ...(items.length ? [`You see: ${items.join(', ')}.`] : []),
-        ...(people.length ? [`Here: ${people.join(', ')}.`] : []),
-      ].join('\n'),
-    );
-  }
-
-  async #examine(session: Session, what: string): Promise<void> {
-    const room = await this.#o.manager.room(session.roomId ?? START_ROOM);
-    const item = (await this.#find(room.inventory, what)) ?? (await this.#find(await this.#inventory(session.playerId as string), what));
-    if (!item) return session.send(`You see no ${what} here.`);
-    const details = Object.entries(item.attributes).map(([k, v]) => `${k}: ${JSON.stringify(v)}`);
-    session.send(`${item.name} (${item.generic})${details.length ? `\n  ${details.join(', ')}` : ''}`);
-  }
-
-  // --- building -----------------------------------------------------------------------------------
-
-  async #build(session: Session, verb: string, words: string[], rest: string): Promise<void> {
-    if (!session.admin) return session.send('Huh? (type help)');
-    const m = this.#manager(session);
-    const here = session.roomId ?? START_ROOM;
-    switch (verb) {
-      case '@dig': {
-        const [raw = '', ...name] = words;
-        const direction = DIRECTIONS[raw.toLowerCase()] ?? raw.toLowerCase();
-        if (!direction || name.length === 0) return session.send('Usage: @dig <direction> <room name>');
-        const id = await m.createRoom({ name: name.join(' '), description: 'An unfinished place.' });
-        await m.digExit(here, direction, id, OPPOSITE[direction] ?? 'back');
-        return session.send(`You dig ${direction} to ${name.join(' ')} (${id}).`);
-      }
-      case '@describe':
-        if (!rest) return session.send('Usage: @describe <text>');
-        await m.describeRoom(here, rest);
-        return session.send('The room is described anew.');
-      case '@create': {
-        const attributes: Record<string, string | number> = {};
-        const name = words
-          .filter((w) => {
-            const [k, v] = w.split('=');
-            if (!k || v === undefined || !/^[a-z_]+$/i.test(k)) return true;
-            attributes[k] = /^-?\d+$/.test(v) ? Number(v) : v;
-            return false;
-          })
-          .join(' ');
-        if (!name) return session.send('Usage: @create <name> [key=value ...]');
-        const id = await m.createObject({ name, generic: 'item', heldBy: session.playerId as string, attributes });
-        return session.send(`You create ${name} (${id}).`);
-      }
-      case '@destroy': {
-        const item = (await this.#find(await this.#inventory(session.playerId as string), rest)) ?? (await this.#find((await m.room(here)).inventory, rest));
-        if (!item) return session.send(`No ${rest} here or in your hands.`);
-        await m.deleteObject(item.id);
-        return session.send(`${item.name} is no more.`);
-      }
-      case '@history':
-      case '@at': {
-        const [target = '', version] = verb === '@at' ? [words.slice(0, -1).join(' '), words.at(-1)] : [rest, undefined];
-        const id = await this.#resolve(session, target);
-        if (!id) return session.send(`Nothing called ${target} here.`);
-        if (verb === '@at') {
-          const state = await m.runtime.stateAt(id, { version: Number(version) });
-          return session.send(state ? JSON.stringify(redactSecrets(state), null, 2) : `${id} did not exist at version ${version}.`);
-        }
-        const events = await m.runtime.history(id);
-        return session.send(
-          [`History of ${id}:`, ...events.map((e) => `  v${e.version} ${e.occurredAt} ${e.type} ${JSON.stringify(redactSecrets(e.data))} (by ${e.metadata.actorId ?? '-'})`)].join('\n'),
-        );
-      }
-      case '@stats': {
-        const stats = await m.runtime.stats();
-        return session.send(`events ${stats.eventCount}, aggregates ${stats.aggregateCount}, snapshots ${stats.snapshotCount}, live actors ${stats.liveActors}, sessions ${this.#sessions.size}`);
-      }
-      case '@verify': {
-        const report = await verifyStore(m.runtime.store);
-        const p = report.firstProblem;
-        return session.send(report.ok ? `Verified ${report.eventsChecked} events in ${report.streamsChecked} streams: intact.` : `TAMPERED: ${p?.problem} event at position ${p?.position} (${p?.streamId} v${p?.version}).`);
-      }
-      case '@rebuild': {
-        const projections = this.#o.projections;
-        const world = await m.runtime.rebuildWorldState();
-        const read = projections ? await projections.rebuild() : undefined;
-        return session.send(
-          `Replayed ${world.aggregates} aggregates: ${world.divergent.length} divergent.${read ? ` Read model rebuilt from ${read.events} events.` : ''}`,
-        );
-      }
-      default:
-        return session.send('Unknown builder command. Type help.');
-    }
-  }
-
-  // --- helpers ------------------------------------------------------------------------------------
-
-  async #inventory(holder: string): Promise<readonly string[]> {
-    return (await this.#o.manager.state(holder))?.inventory ?? [];
-  }
-
-  async #find(ids: readonly string[], query: string): Promise<AggregateState | undefined> {
-    if (!query) return undefined;
-    for (const id of ids) {
-      const state = await this.#o.manager.state(id);
-      if (state && !state.deleted && matches(state.name, query)) return state;
-    }
-    return undefined;
-  }
-
-  /** here, me, an online player's name, an item here or held, or a raw id. */
-  async #resolve(session: Session, what: string): Promise<string | undefined> {
-    const q = what.trim().toLowerCase();
-    if (q === 'here') return session.roomId ?? undefined;
-    if (q === 'me') return session.playerId;
-    const player = [...this.#online.values()].find((s) => s.playerName.toLowerCase() === q);
-    if (player?.playerId) return player.playerId;
-    const room = session.roomId ? await this.#o.manager.state(session.roomId) : undefined;
-    const item = (await this.#find(room?.inventory ?? [], q)) ?? (await this.#find(await this.#inventory(session.playerId as string), q));
-    if (item) return item.id;
-    return (await this.#o.manager.state(what.trim())) ? what.trim() : undefined;
   }
 
   #toRoom(roomId: string, text: string, except?: Session): void {
@@ -495,8 +292,3 @@ export class GameServer {
     return 'Something went wrong; nothing was changed.';
   }
 }
-
-const KNOWN_VERBS = new Set([
-  'look', 'l', 'go', 'get', 'take', 'drop', 'give', 'inventory', 'inv', 'i', 'wear', 'wield', 'remove', 'say', "'", 'who', 'help', 'quit', 'exit',
-  'n', 's', 'e', 'w', 'u', 'd', '@dig', '@describe', '@create', '@destroy', '@history', '@at', '@stats', '@verify', '@rebuild',
-]);

@@ -28,6 +28,11 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   projections.start();
   const manager = new Manager(runtime, { actorId: 'server' });
   const seeded = await seedWorld(manager.as('seed'));
+  // A world made before the first-builder marker: its existing builder (the read model is caught up to
+  // the store's head here, before anyone can connect) is recorded as the first.
+  await projections.catchUp();
+  const [builder] = projections.readModel.admins();
+  if (builder) await manager.as('seed').recordFirstBuilder(builder.id);
   const server = new GameServer({ manager, metrics, projections, logger, ...config.server });
   const game = await server.start();
   const http = await startMetricsServer({

@@ -1,40 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type RuntimeConfig } from '../../src/config/loadConfig.ts';
-import { startGame, type RunningGame } from '../../src/game/startGame.ts';
+import { describe, expect, it } from 'vitest';
 import { IAC } from '../../src/game/server/telnet.ts';
-import { silentLogger } from '../../src/runtime/logger.ts';
-import { MudClient } from '../support/mudClient.ts';
-import { tempDirs } from '../support/tempStore.ts';
+import { gameHarness } from '../support/gameHarness.ts';
 
-const temp = tempDirs();
-const clients: MudClient[] = [];
-const games: RunningGame[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const g of games.splice(0)) await g.stop();
-});
-afterAll(() => temp.cleanup());
-
-function worldConfig(path = temp.file()): RuntimeConfig {
-  return loadConfig('conf/server.yml', {
-    AETHYR_SQLITE_PATH: path,
-    AETHYR_PROJECTIONS_PATH: `${dirname(path)}/projections.db`,
-    AETHYR_SERVER_PORT: '0',
-    AETHYR_METRICS_PORT: '0',
-  });
-}
-async function start(config: RuntimeConfig): Promise<RunningGame> {
-  const game = await startGame(config, silentLogger);
-  games.push(game);
-  return game;
-}
-async function client(game: RunningGame): Promise<MudClient> {
-  const c = await MudClient.connect(game.game.port);
-  clients.push(c);
-  return c;
-}
+const h = gameHarness();
+const { worldConfig, start, client } = h;
 
 describe('the MUD over a real TCP socket', () => {
   it('two players build, move, get, wear and give; a restart brings every bit of it back', async () => {
@@ -74,8 +44,7 @@ describe('the MUD over a real TCP socket', () => {
     const bobInventory = await bob.ask('i', /You carry[\s\S]*?\r\n> /);
     expect(bobInventory).toContain('golden crown (worn on head)');
 
-    await game.stop();
-    games.length = 0;
+    await h.stop(game);
     const again = await start(config);
     expect(again.seeded).toBe(false);
     const bob2 = await client(again);
@@ -104,8 +73,7 @@ describe('the MUD over a real TCP socket', () => {
     await c.ask('hunter2-secret', 'Welcome, Cyd.');
     expect(c.raw.includes(Buffer.from([IAC, 252, 1]))).toBe(true); // and echoes again afterwards
     expect(c.raw.toString('latin1')).not.toContain('hunter2');
-    await game.stop();
-    games.length = 0;
+    await h.stop(game);
     for (const file of [config.sqlite.path, `${config.sqlite.path}-wal`, config.projections.path]) {
       let bytes = '';
       try {

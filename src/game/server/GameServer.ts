@@ -205,11 +205,8 @@ export class GameServer {
           session.prompt('They differ. Choose a password: ');
           return;
         }
-        // The first character of a world is its builder.
-        const projections = this.#o.projections;
-        await projections.catchUp();
-        const admin = projections.readModel.admins().length === 0;
-        const id = await manager.as(playerId(login.name)).createPlayer({ name: login.name, password: line, roomId: START_ROOM, admin });
+        // The first character of a world is its builder: decided by the store, atomically (see Manager).
+        const { id, builder: admin } = await manager.as(playerId(login.name)).createCharacter({ name: login.name, password: line, roomId: START_ROOM });
         metrics.logins.inc({ outcome: 'created' });
         const player = await manager.state(id);
         if (player?.kind === 'player') await this.#enter(session, player);

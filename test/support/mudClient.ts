@@ -74,6 +74,8 @@ export class MudClient {
   }
 
   #check(): void {
+    // Colours are checked in `raw`; text matching ignores complete ANSI colour sequences.
+    this.#buffer = this.#buffer.replace(/\x1b\[[0-9;]*m/g, '');
     for (const waiter of [...this.#waiters]) {
       const index = typeof waiter.pattern === 'string' ? this.#buffer.indexOf(waiter.pattern) : this.#buffer.search(waiter.pattern);
       if (index >= 0) {

@@ -12,7 +12,8 @@ import { describeRoom } from '../verbs/helpers.ts';
 import { walk } from '../verbs/movement.ts';
 import { findVerb } from '../verbs/table.ts';
 import type { GameWorld, VerbContext } from '../verbs/types.ts';
-import { refusal } from './words.ts';
+import { formatForClient } from '../verbs/output.ts';
+import { own, refusal } from '../verbs/words.ts';
 
 export interface GameServerOptions {
   readonly manager: Manager;
@@ -49,6 +50,8 @@ export class GameServer {
   readonly #online = new Map<string, Session>();
   readonly #throttle: LoginThrottle;
   #stopping = false;
+  /** Sessions that turned colour off (`color off`); on by default. */
+  readonly #colors = new WeakMap<Session, boolean>();
   /** What verbs see of this server. */
   readonly #world: GameWorld;
 
@@ -78,8 +81,11 @@ export class GameServer {
       },
       toRoom: (roomId, text, except) => this.#toRoom(roomId, text, except),
       notify: (session, text) => {
-        session.send(text);
+        this.#say(session, text);
         session.prompt();
+      },
+      setColors: (session, on) => {
+        this.#colors.set(session, on);
       },
       signOff: (session, farewell) => {
         if (session.playerId) this.#online.delete(session.playerId);
@@ -143,7 +149,7 @@ export class GameServer {
       if (login) await this.#loginLine(session, login, line);
       else if (session.playerId) await this.#command(session, line);
     } catch (error) {
-      session.send(this.#explain(error));
+      this.#say(session, this.#explain(error));
       if (!isRuntimeError(error)) this.#o.logger.error('command failed', { player: session.playerId, error: describe(error) });
     }
     if (!session.closed && session.playerId && !this.#login.has(session)) session.prompt();
@@ -233,9 +239,10 @@ export class GameServer {
       session.roomId = START_ROOM;
     }
     this.#online.set(player.id, session);
+    this.#colors.set(session, player.attributes['color'] !== false);
     session.send(`Welcome, ${player.name}.`);
     this.#toRoom(session.roomId, `${player.name} appears.`, session);
-    session.send(await describeRoom(this.#world, session));
+    this.#say(session, await describeRoom(this.#world, session));
   }
 
   #manager(session: Session): Manager {
@@ -245,10 +252,14 @@ export class GameServer {
   // --- playing ------------------------------------------------------------------------------------
 
   async #command(session: Session, line: string): Promise<void> {
-    if (line === '') return;
-    const [typed = '', ...words] = line.split(/\s+/);
-    const rest = line.slice(typed.length).trim();
+    if (line.trim() === '') return;
+    // "'hello" says, ":waves" emotes: a leading punctuation verb needs no space after it.
+    const punct = /^\s*([':])\s*(.*)$/.exec(line);
+    const typed = punct ? (punct[1] as string) : (line.trim().split(/\s+/)[0] ?? '');
+    const rest = punct ? (punct[2] as string).trim() : line.trim().slice(typed.length).trim();
+    const words = rest ? rest.split(/\s+/) : [];
     const verb = findVerb(typed, session.admin);
+    let label = verb?.name ?? 'unknown';
     let outcome = 'ok';
     const ctx: VerbContext = {
       world: this.#world,
@@ -259,24 +270,45 @@ export class GameServer {
       words,
       rest,
       here: session.roomId ?? START_ROOM,
-      reply: (text) => session.send(text),
+      reply: (text) => this.#say(session, text),
+      notFound: (text) => {
+        outcome = 'not_found';
+        this.#say(session, text);
+      },
     };
     try {
       if (verb) await verb.run(ctx);
-      else if (typed.startsWith('@') && session.admin) session.send('Unknown builder command. Type help.');
-      else await walk(ctx, typed.toLowerCase(), true);
+      else if (await this.#isExit(ctx.here, typed.toLowerCase())) {
+        label = 'go';
+        await walk(ctx, typed.toLowerCase());
+      } else {
+        outcome = 'unknown_verb';
+        this.#say(session, typed.startsWith('@') && session.admin ? 'Unknown builder command. Type help.' : `Huh? "${typed}" is not a command here. Type help.`);
+      }
     } catch (error) {
       outcome = isRuntimeError(error) ? error.code.toLowerCase() : 'error';
       throw error;
     } finally {
-      this.#o.metrics.gameCommands.inc({ verb: verb?.name ?? 'other', outcome });
+      this.#o.metrics.gameCommands.inc({ verb: label, outcome });
     }
+  }
+
+  /** An exit of the room by its own name ("in", "portal"), typed without `go`. */
+  async #isExit(roomId: string, word: string): Promise<boolean> {
+    const room = await this.#o.manager.state(roomId);
+    return room?.kind === 'room' && own(room.exits, word) !== undefined;
+  }
+
+  /** Sends text to one session: wrapped to its width, coloured unless it turned colour off. */
+  #say(session: Session, text: string): void {
+    const width = 'width' in session && typeof session.width === 'number' && session.width > 0 ? session.width : 80;
+    session.send(formatForClient(text, width, this.#colors.get(session) ?? true));
   }
 
   #toRoom(roomId: string, text: string, except?: Session): void {
     for (const session of this.#online.values()) {
       if (session !== except && session.roomId === roomId) {
-        session.send(`\r${text}`);
+        this.#say(session, `\r${text}`);
         session.prompt();
       }
     }

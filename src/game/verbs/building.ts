@@ -1,21 +1,21 @@
 import { redactSecrets } from '../../domain/redact.ts';
 import { verifyStore } from '../../eventStore/integrity.ts';
-import { DIRECTIONS, OPPOSITE } from '../server/words.ts';
-import { findIn, inventoryOf, resolveThing } from './helpers.ts';
+import { pick, resolveThing, thingsIn, view } from './helpers.ts';
 import type { Verb, VerbContext } from './types.ts';
+import { direction, opposite } from './words.ts';
 
 async function historyOrAt(ctx: VerbContext, at: boolean): Promise<void> {
   const { words, rest, m } = ctx;
   const [target = '', version] = at ? [words.slice(0, -1).join(' '), words.at(-1)] : [rest, undefined];
   const id = await resolveThing(ctx, target);
-  if (!id) return ctx.reply(`Nothing called ${target} here.`);
+  if (!id) return ctx.notFound(`Nothing called ${target} here (try here, me, a player's name, an item here, or an id such as room:square).`);
   if (at) {
     const state = await m.runtime.stateAt(id, { version: Number(version) });
     return ctx.reply(state ? JSON.stringify(redactSecrets(state), null, 2) : `${id} did not exist at version ${version}.`);
   }
   const events = await m.runtime.history(id);
   ctx.reply(
-    [`History of ${id}:`, ...events.map((e) => `  v${e.version} ${e.occurredAt} ${e.type} ${JSON.stringify(redactSecrets(e.data))} (by ${e.metadata.actorId ?? '-'})`)].join('\n'),
+    [`History of ${id}:`, ...events.map((e) => `  v${e.version} ${e.type} by ${e.metadata.actorId ?? '-'} at ${e.occurredAt}\n      ${JSON.stringify(redactSecrets(e.data))}`)].join('\n'),
   );
 }
 
@@ -27,11 +27,11 @@ export const buildingVerbs: readonly Verb[] = [
     help: 'Makes a new room that way, with exits both ways.',
     async run(ctx) {
       const [raw = '', ...name] = ctx.words;
-      const direction = DIRECTIONS[raw.toLowerCase()] ?? raw.toLowerCase();
-      if (!direction || name.length === 0) return ctx.reply('Usage: @dig <direction> <room name>');
+      const way = direction(raw);
+      if (!way || name.length === 0) return ctx.reply('Usage: @dig <direction> <room name>');
       const id = await ctx.m.createRoom({ name: name.join(' '), description: 'An unfinished place.' });
-      await ctx.m.digExit(ctx.here, direction, id, OPPOSITE[direction] ?? 'back');
-      ctx.reply(`You dig ${direction} to ${name.join(' ')} (${id}).`);
+      await ctx.m.digExit(ctx.here, way, id, opposite(way) ?? 'back');
+      ctx.reply(`You dig ${way} to ${name.join(' ')} (${id}).`);
     },
   },
   {
@@ -49,7 +49,7 @@ export const buildingVerbs: readonly Verb[] = [
     name: '@create',
     who: 'builder',
     usage: '@create <name> [key=value ...]',
-    help: 'Makes a new item in your hands. slot=head makes it wearable on the head; wieldable=1 makes it a weapon.',
+    help: 'Makes a new item in your hands. slot=head makes it wearable on the head, wieldable=1 a weapon, container=1 a container (then @set it description ...).',
     async run(ctx) {
       const attributes: Record<string, string | number> = {};
       const name = ctx.words
@@ -71,10 +71,27 @@ export const buildingVerbs: readonly Verb[] = [
     usage: '@destroy <item>',
     help: 'Destroys an item in your hands or in this room.',
     async run(ctx) {
-      const item = (await findIn(ctx.world, await inventoryOf(ctx.world, ctx.me), ctx.rest)) ?? (await findIn(ctx.world, (await ctx.m.room(ctx.here)).inventory, ctx.rest));
-      if (!item) return ctx.reply(`No ${ctx.rest} here or in your hands.`);
+      const read = await view(ctx.world);
+      const item = pick(thingsIn(read, ctx.me), ctx.rest) ?? pick(thingsIn(read, ctx.here), ctx.rest);
+      if (!item) return ctx.notFound(`No ${ctx.rest} here or in your hands.`);
       await ctx.m.deleteObject(item.id);
       ctx.reply(`${item.name} is no more.`);
+    },
+  },
+  {
+    name: '@set',
+    who: 'builder',
+    usage: '@set <item> <key> <value>',
+    help: 'Sets an attribute of an item here or in your hands: @set sword description A notched old blade. Numbers stay numbers.',
+    async run(ctx) {
+      const [name = '', key = '', ...value] = ctx.words;
+      if (!name || !/^[a-z_]+$/i.test(key) || value.length === 0) return ctx.reply('Usage: @set <item> <key> <value>');
+      const read = await view(ctx.world);
+      const item = pick(thingsIn(read, ctx.me), name) ?? pick(thingsIn(read, ctx.here), name);
+      if (!item) return ctx.notFound(`No ${name} here or in your hands.`);
+      const text = value.join(' ');
+      await ctx.m.setAttribute(item.id, key, /^-?\d+$/.test(text) ? Number(text) : text);
+      ctx.reply(`${item.name}: ${key} set.`);
     },
   },
   { name: '@history', who: 'builder', usage: '@history <thing>', help: 'Every event of a thing (here, me, a player, an item, or an id).', run: (ctx) => historyOrAt(ctx, false) },

@@ -1,48 +1,72 @@
-import type { AggregateState } from '../../domain/state.ts';
+import type { ObjectRow, ReadModel } from '../../projections/ReadModel.ts';
 import { START_ROOM } from '../seed.ts';
-import { matches } from '../server/words.ts';
-import type { GameWorld, VerbContext } from './types.ts';
 import type { Session } from '../server/Session.ts';
+import { color } from './output.ts';
+import { matches } from './words.ts';
+import type { GameWorld, VerbContext } from './types.ts';
 
-/** What a holder (a player, a room) carries: item ids. */
-export async function inventoryOf(world: GameWorld, holder: string): Promise<readonly string[]> {
-  return (await world.manager.state(holder))?.inventory ?? [];
+/**
+ * The read model, caught up with everything committed so far (this player's last command included):
+ * what `look`, `inventory` and name lookups read, one query each, instead of one actor per item.
+ * The write model still decides every change (a stale row makes a command fail, never corrupt).
+ */
+export async function view(world: GameWorld): Promise<ReadModel> {
+  await world.projections.catchUp().catch(() => undefined); // a failed projector is in /health; read what it has
+  return world.projections.readModel;
 }
 
-/** The first live object among `ids` whose name answers to `query`. */
-export async function findIn(world: GameWorld, ids: readonly string[], query: string): Promise<AggregateState | undefined> {
-  if (!query) return undefined;
-  for (const id of ids) {
-    const state = await world.manager.state(id);
-    if (state && !state.deleted && matches(state.name, query)) return state;
-  }
-  return undefined;
-}
+/** Things (not players, not rooms) inside a holder: a room's floor, a player's hands, a chest. */
+export const thingsIn = (read: ReadModel, holder: string): ObjectRow[] => read.contentsOf(holder).filter((o) => o.kind === 'game_object');
 
-/** here, me, an online player's name, an item here or held, or a raw id. */
+/** The first of `rows` whose name answers to `query`. */
+export const pick = <T extends { readonly name: string }>(rows: readonly T[], query: string): T | undefined => rows.find((r) => matches(r.name, query));
+
+/** Logged-in players standing in a room (but `except`). */
+export const peopleIn = (world: GameWorld, roomId: string, except?: Session): Session[] =>
+  world.online().filter((s) => s !== except && s.roomId === roomId);
+
+/** An online player by name, anywhere (or only in `roomId`). */
+export const onlinePlayer = (world: GameWorld, name: string, roomId?: string): Session | undefined =>
+  world.online().find((s) => s.playerName.toLowerCase() === name.trim().toLowerCase() && (roomId === undefined || s.roomId === roomId));
+
+/** A list as people say it: "a, b and c". */
+export const listing = (names: readonly string[]): string =>
+  names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+
+/** Whether a thing can be wielded: a weapon, or anything marked `wieldable`. */
+export const wieldable = (o: { readonly generic: string; readonly attributes: Readonly<Record<string, unknown>> }): boolean =>
+  o.generic === 'weapon' || (o.attributes['wieldable'] !== undefined && o.attributes['wieldable'] !== false && o.attributes['wieldable'] !== 0);
+
+/** Whether things can be put into it. */
+export const isContainer = (o: { readonly attributes: Readonly<Record<string, unknown>> }): boolean =>
+  o.attributes['container'] !== undefined && o.attributes['container'] !== false && o.attributes['container'] !== 0;
+
+/** here, me, a player (online or not) by name, an item here or held, or a raw id: one read-model query each. */
 export async function resolveThing(ctx: VerbContext, what: string): Promise<string | undefined> {
-  const { world, session } = ctx;
   const q = what.trim().toLowerCase();
-  if (q === 'here') return session.roomId ?? undefined;
-  if (q === 'me') return session.playerId;
-  const player = world.online().find((s) => s.playerName.toLowerCase() === q);
-  if (player?.playerId) return player.playerId;
-  const room = session.roomId ? await world.manager.state(session.roomId) : undefined;
-  const item = (await findIn(world, room?.inventory ?? [], q)) ?? (await findIn(world, await inventoryOf(world, ctx.me), q));
+  if (!q) return undefined;
+  if (q === 'here') return ctx.here;
+  if (q === 'me') return ctx.me;
+  const read = await view(ctx.world);
+  const player = read.findByName('player', what.trim())[0];
+  if (player) return player.id;
+  const item = pick(thingsIn(read, ctx.here), q) ?? pick(thingsIn(read, ctx.me), q);
   if (item) return item.id;
-  return (await world.manager.state(what.trim())) ? what.trim() : undefined;
+  return read.object(what.trim()) ? what.trim() : undefined;
 }
 
-/** The room description a player sees on arrival and on `look`. */
+/** The room as a player sees it on arrival and on `look`. */
 export async function describeRoom(world: GameWorld, session: Session): Promise<string> {
-  const room = await world.manager.room(session.roomId ?? START_ROOM);
-  const items = (await Promise.all(room.inventory.map((id) => world.manager.state(id)))).filter((i) => i && !i.deleted).map((i) => i?.name);
-  const people = world.online().filter((s) => s !== session && s.roomId === room.id).map((s) => s.playerName);
-  const exits = Object.keys(room.exits);
+  const read = await view(world);
+  const roomId = session.roomId ?? START_ROOM;
+  const room = read.object(roomId);
+  const items = thingsIn(read, roomId).map((i) => color.item(i.name));
+  const people = peopleIn(world, roomId, session).map((s) => color.person(s.playerName));
+  const exits = Object.keys(read.exitsOf(roomId));
   return [
-    room.name,
-    room.description,
-    `Exits: ${exits.length ? exits.join(', ') : 'none'}.`,
+    color.room(room?.name ?? 'Nowhere'),
+    read.roomDescription(roomId) ?? '',
+    `Exits: ${exits.length ? exits.map(color.exit).join(', ') : 'none'}.`,
     ...(items.length ? [`You see: ${items.join(', ')}.`] : []),
     ...(people.length ? [`Here: ${people.join(', ')}.`] : []),
   ].join('\n');

@@ -31,6 +31,8 @@ export interface GameWorld {
   toRoom(roomId: string, text: string, except?: Session): void;
   /** Tells one other session something, followed by their prompt. */
   notify(session: Session, text: string): void;
+  /** Turns ANSI colour on or off for one session. */
+  setColors(session: Session, on: boolean): void;
   /** Takes a player out of the world and closes their connection. */
   signOff(session: Session, farewell: string): void;
 }
@@ -51,4 +53,6 @@ export interface VerbContext {
   /** The room the player stands in. */
   readonly here: string;
   reply(text: string): void;
+  /** Replies, and counts the command's outcome as `not_found` (the thing named is not there). */
+  notFound(text: string): void;
 }

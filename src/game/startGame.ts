@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics } from 'prom-client';
 import type { RuntimeConfig } from '../config/loadConfig.ts';
 import { startMetricsServer } from '../metrics/httpServer.ts';
 import { createMetrics } from '../metrics/metrics.ts';
+import { collectProcessMetrics } from '../metrics/processMetrics.ts';
 import { createProjections } from '../projections/projections.ts';
 import { stderrLogger, type Logger } from '../runtime/logger.ts';
 import { openRuntime } from '../runtime/openRuntime.ts';
@@ -22,7 +22,7 @@ export interface RunningGame {
 /** Opens the world (store, runtime, projections), seeds it on first start, and starts the servers. */
 export async function startGame(config: RuntimeConfig, logger: Logger = stderrLogger): Promise<RunningGame> {
   const metrics = createMetrics();
-  collectDefaultMetrics({ register: metrics.registry });
+  collectProcessMetrics(metrics.registry);
   const runtime = await openRuntime(config, { metrics, logger });
   const projections = createProjections(runtime.store, { path: config.projections.path, batchSize: config.projections.batchSize, pollMs: config.projections.pollMs, metrics, logger });
   projections.start();

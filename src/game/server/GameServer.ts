@@ -122,7 +122,9 @@ export class GameServer {
       return;
     }
     socket.setNoDelay(true);
-    const session = new Session(socket, { maxLineBytes: this.#o.maxLineBytes, burst: this.#o.commandBurst, perSecond: this.#o.commandsPerSecond }, (s, line) =>
+    const limits = { maxLineBytes: this.#o.maxLineBytes, burst: this.#o.commandBurst, perSecond: this.#o.commandsPerSecond };
+    const onRateLimited = () => this.#o.metrics.gameCommands.inc({ verb: 'unread', outcome: 'rate_limited' });
+    const session = new Session(socket, { ...limits, onRateLimited }, (s, line) =>
       this.#line(s, line),
     );
     this.#sessions.add(session);

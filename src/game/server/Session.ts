@@ -7,6 +7,8 @@ export interface SessionOptions {
   /** Commands a client may send in a burst, and per second after that. */
   readonly burst: number;
   readonly perSecond: number;
+  /** Called for each command refused by the rate limit (for metrics). */
+  readonly onRateLimited?: () => void;
 }
 
 /**
@@ -41,10 +43,12 @@ export class Session {
           continue;
         }
         if (!this.#bucket.take()) {
+          options.onRateLimited?.();
           this.send('Slow down: too many commands.');
           continue;
         }
         if (this.#pending >= options.burst) {
+          options.onRateLimited?.();
           this.send('Slow down: too many commands waiting.');
           continue;
         }

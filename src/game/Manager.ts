@@ -4,12 +4,16 @@ import { hashPassword, verifyPassword } from '../domain/password.ts';
 import type { AggregateState, PlayerState, RoomState } from '../domain/state.ts';
 import type { Attributes } from '../domain/schemas.ts';
 import { CommandRejectedError, NotFoundError } from '../errors.ts';
+import { nameSkeleton } from './login/names.ts';
 import type { EventMetadata } from '../eventStore/types.ts';
 import type { CommandResult } from '../runtime/actorHost.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-/** The id a player's character gets: one per name, so the store itself keeps names unique. */
-export const playerId = (name: string): string => `player:${name.trim().toLowerCase()}`;
+/**
+ * The id a player's character gets: one per name skeleton (case and look-alike letters folded), so
+ * the store itself keeps names unique, "Ann" and Cyrillic "Аnn" included. ASCII names: player:<lower case>.
+ */
+export const playerId = (name: string): string => `player:${nameSkeleton(name)}`;
 
 /** The world's marker aggregate: it exists once the first builder has been chosen, and names them. */
 export const FIRST_BUILDER = 'world:first-builder';

@@ -40,8 +40,8 @@ export function gameHarness() {
       games.splice(games.indexOf(game), 1);
       await game.stop();
     },
-    async client(game: RunningGame): Promise<MudClient> {
-      const c = await MudClient.connect(game.game.port);
+    async client(game: RunningGame, localAddress?: string): Promise<MudClient> {
+      const c = await MudClient.connect(game.game.port, '127.0.0.1', localAddress);
       clients.push(c);
       return c;
     },

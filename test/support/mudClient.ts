@@ -22,9 +22,10 @@ export class MudClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<MudClient> {
+  /** Connects; `localAddress` (another loopback address such as 127.0.0.2) makes the client a different address. */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<MudClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host, () => resolve(new MudClient(socket)));
+      const socket = connect({ port, host, ...(localAddress && { localAddress }) }, () => resolve(new MudClient(socket)));
       socket.once('error', reject);
     });
   }

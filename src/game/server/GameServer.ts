@@ -6,7 +6,8 @@ import type { Projections } from '../../projections/projections.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import { playerId, type Manager } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
-import { LoginThrottle } from './rateLimit.ts';
+import { checkName } from '../login/names.ts';
+import { createLoginLimiter, type LoginLimiter } from '../login/limiter.ts';
 import { Session } from './Session.ts';
 import { describeRoom } from '../verbs/helpers.ts';
 import { walk } from '../verbs/movement.ts';
@@ -29,6 +30,8 @@ export interface GameServerOptions {
   readonly commandsPerSecond?: number;
   /** Failed logins per address or name before a lockout (default 5 per minute). */
   readonly loginFailures?: number;
+  /** Decides lockouts (per address) and slowing (per name); built from loginFailures when not given. */
+  readonly loginLimiter?: LoginLimiter;
 }
 
 type LoginStage =
@@ -43,12 +46,12 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{1,19}$/;
  * here keeps world state of its own: who is connected, and where they stand as read from the store.
  */
 export class GameServer {
-  readonly #o: Required<GameServerOptions>;
+  readonly #o: Required<Omit<GameServerOptions, 'loginLimiter'>>;
   readonly #server: Server;
   readonly #sessions = new Set<Session>();
   readonly #login = new Map<Session, LoginStage>();
   readonly #online = new Map<string, Session>();
-  readonly #throttle: LoginThrottle;
+  readonly #limiter: LoginLimiter;
   #stopping = false;
   /** Sessions that turned colour off (`color off`); on by default. */
   readonly #colors = new WeakMap<Session, boolean>();
@@ -67,7 +70,7 @@ export class GameServer {
       loginFailures: 5,
       ...options,
     };
-    this.#throttle = new LoginThrottle(this.#o.loginFailures);
+    this.#limiter = options.loginLimiter ?? createLoginLimiter({ addressFailures: this.#o.loginFailures });
     this.#server = createServer((socket) => this.#connect(socket));
     this.#server.maxConnections = this.#o.maxConnections;
     const server = this;
@@ -163,40 +166,53 @@ export class GameServer {
     const { manager, metrics } = this.#o;
     switch (login.stage) {
       case 'name': {
-        if (!NAME.test(line)) {
-          session.prompt('Names are 2-20 letters, digits, _ or -, starting with a letter. Your name? ');
-          return;
-        }
-        if (this.#throttle.locked(`addr:${session.address}`) || this.#throttle.locked(`name:${line.toLowerCase()}`)) {
+        if (line.trim() === '') return session.prompt('By what name shall you be known? ');
+        const checked = checkName(line);
+        if (!checked.ok) return session.prompt(`${checked.reason} Your name? `);
+        if (this.#limiter.addressLocked(session.address)) {
           metrics.logins.inc({ outcome: 'locked' });
-          session.close('Too many failed logins. Try again later.');
+          session.close('Too many failed logins from your address. Try again later.');
           return;
         }
-        const exists = await manager.state(playerId(line));
-        this.#login.set(session, exists ? { stage: 'password', name: line } : { stage: 'new-password', name: line });
+        const name = checked.name;
+        const existing = await manager.state(playerId(name));
+        if (existing && existing.name.toLowerCase() !== name.toLowerCase()) {
+          return session.prompt(`That name is taken: it looks too much like ${existing.name}. Another name? `);
+        }
+        this.#login.set(session, existing ? { stage: 'password', name: existing.name } : { stage: 'new-password', name });
         session.echo(false);
-        session.prompt(exists ? 'Password: ' : `A new character, ${line}. Choose a password (6+ characters): `);
+        session.prompt(
+          existing
+            ? `${existing.name} is taken. If that is you, type your password (an empty line to choose another name).\r\nPassword: `
+            : `A new character, ${name}. Choose a password (6+ characters): `,
+        );
         return;
       }
       case 'password': {
-        const player = await manager.login(login.name, line);
         session.echo(true);
         session.write('\r\n');
-        if (!player) {
+        if (line === '') {
+          this.#login.set(session, { stage: 'name' });
+          return session.prompt('By what name shall you be known? ');
+        }
+        let player: Awaited<ReturnType<Manager['login']>>;
+        const ok = await this.#limiter.attempt(session.address, login.name, async () => {
+          player = await manager.login(login.name, line);
+          return player !== undefined;
+        });
+        if (!ok || !player) {
           metrics.logins.inc({ outcome: 'failed' });
-          this.#throttle.fail(`addr:${session.address}`);
-          this.#throttle.fail(`name:${login.name.toLowerCase()}`);
           this.#login.set(session, { stage: 'name' });
           session.prompt('Wrong password. By what name shall you be known? ');
           return;
         }
-        this.#throttle.succeed(`name:${login.name.toLowerCase()}`);
         metrics.logins.inc({ outcome: 'ok' });
         await this.#enter(session, player);
         return;
       }
       case 'new-password':
         session.write('\r\n');
+        if (line === '') return session.prompt('Choose a password (6+ characters): ');
         if (line.length < 6) {
           session.prompt('At least 6 characters, please. Choose a password: ');
           return;
@@ -205,6 +221,7 @@ export class GameServer {
         session.prompt('Repeat it: ');
         return;
       case 'confirm': {
+        if (line === '') return session.prompt('\r\nRepeat it: ');
         session.echo(true);
         session.write('\r\n');
         if (line !== login.password) {
@@ -214,7 +231,15 @@ export class GameServer {
           return;
         }
         // The first character of a world is its builder: decided by the store, atomically (see Manager).
-        const { id, builder: admin } = await manager.as(playerId(login.name)).createCharacter({ name: login.name, password: line, roomId: START_ROOM });
+        let created: { id: string; builder: boolean };
+        try {
+          created = await manager.as(playerId(login.name)).createCharacter({ name: login.name, password: line, roomId: START_ROOM });
+        } catch (error) {
+          if (!(isCommandRejectedError(error) && error.reason === 'ALREADY_EXISTS')) throw error;
+          this.#login.set(session, { stage: 'name' });
+          return session.prompt(`Someone has just taken the name ${login.name}. By what name shall you be known? `);
+        }
+        const { id, builder: admin } = created;
         metrics.logins.inc({ outcome: 'created' });
         const player = await manager.state(id);
         if (player?.kind === 'player') await this.#enter(session, player);

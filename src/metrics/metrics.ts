@@ -28,6 +28,7 @@ export const metricNames = {
   sessions: 'aethyr_game_sessions',
   gameCommands: 'aethyr_game_commands_total',
   logins: 'aethyr_game_logins_total',
+  gameTransfers: 'aethyr_game_transfers_total',
   poolTaskDuration: 'aethyr_pool_task_duration_seconds',
   storeFallbackActive: 'aethyr_store_fallback_active',
 } as const;
@@ -69,6 +70,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     sessions: gauge(metricNames.sessions, 'Connected game clients'),
     gameCommands: labelled(metricNames.gameCommands, 'Player commands, by verb and outcome', ['verb', 'outcome']),
     logins: labelled(metricNames.logins, 'Login attempts, by outcome', ['outcome']),
+    gameTransfers: labelled(metricNames.gameTransfers, 'Items that changed hands (one atomic transfer each), by the verb that moved them', ['verb']),
     poolTasks: labelled(metricNames.poolTasks, 'Worker pool tasks, by kind and outcome', ['kind', 'outcome']),
     poolTaskDuration: histogram(metricNames.poolTaskDuration, 'Worker pool task duration', ['kind'], [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30]),
     appendBatchSize: histogram(metricNames.appendBatchSize, 'Appends group-committed per transaction', [], [1, 2, 5, 10, 50, 100, 500, 1000, 5000]),

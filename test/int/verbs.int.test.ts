@@ -107,6 +107,11 @@ describe('the verbs players reach for first, over a real socket', () => {
     expect(metrics).toMatch(/aethyr_game_commands_total\{verb="look",outcome="not_found"\} 1/);
     expect(metrics).toMatch(/aethyr_game_commands_total\{verb="go",outcome="not_found"\} 1/);
     expect(metrics).toMatch(/aethyr_game_commands_total\{verb="get",outcome="ok"\} 2/);
+    // Transfers by the verb that made them: get all took two things, give one, drop all one, put one.
+    expect(metrics).toMatch(/aethyr_game_transfers_total\{verb="get"\} 3/);
+    expect(metrics).toMatch(/aethyr_game_transfers_total\{verb="give"\} 1/);
+    expect(metrics).toMatch(/aethyr_game_transfers_total\{verb="drop"\} 1/);
+    expect(metrics).toMatch(/aethyr_game_transfers_total\{verb="put"\} 1/);
 
     // color off survives a new login.
     ann.close();

@@ -294,6 +294,7 @@ export class GameServer {
       me: session.playerId as string,
       m: this.#manager(session),
       typed: typed.toLowerCase(),
+      verb: verb?.name ?? 'go',
       words,
       rest,
       here: session.roomId ?? START_ROOM,

@@ -21,11 +21,17 @@ function container(ctx: VerbContext, read: ReadModel, name: string): ObjectRow |
   return pick([...thingsIn(read, ctx.here), ...thingsIn(read, ctx.me)], name);
 }
 
+/** One item changing hands, counted under the verb that moved it (get, drop, put, give). */
+async function transfer(ctx: VerbContext, itemId: string, from: string, to: string): Promise<void> {
+  await ctx.m.transfer(itemId, from, to);
+  ctx.world.metrics.gameTransfers.inc({ verb: ctx.verb });
+}
+
 /** Moves each of `items` from one holder to another, one atomic transfer each; names what moved. */
 async function moveAll(ctx: VerbContext, items: readonly ObjectRow[], from: string, to: string): Promise<string[]> {
   const moved: string[] = [];
   for (const item of items) {
-    await ctx.m.transfer(item.id, from, to);
+    await transfer(ctx, item.id, from, to);
     moved.push(color.item(item.name));
   }
   return moved;
@@ -107,7 +113,7 @@ async function give(ctx: VerbContext): Promise<void> {
   const chosen = chooseHeld(ctx, read, what, thingsIn(read, ctx.me), `You carry no ${what}.`);
   if (typeof chosen === 'string') return ctx.notFound(chosen);
   const item = chosen[0] as ObjectRow;
-  await ctx.m.transfer(item.id, ctx.me, other.playerId);
+  await transfer(ctx, item.id, ctx.me, other.playerId);
   ctx.reply(`You give ${color.item(item.name)} to ${color.person(other.playerName)}.`);
   ctx.world.notify(other, `${color.person(ctx.session.playerName)} gives you ${color.item(item.name)}.`);
   for (const s of ctx.world.online()) {

@@ -47,6 +47,8 @@ export interface VerbContext {
   readonly m: Manager;
   /** The word typed, lower-cased (an alias stays an alias here). */
   readonly typed: string;
+  /** The verb's name (an alias resolved: take → get). */
+  readonly verb: string;
   readonly words: readonly string[];
   /** Everything after the verb, trimmed. */
   readonly rest: string;

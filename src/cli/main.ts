@@ -187,6 +187,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
           throw new UsageError('migrate needs --from and --to, one sqlite and one immudb');
         }
         if (to === 'immudb') checkImmudbChoice(config, database, allowDefaultLogin);
+        else if (usesDefaultImmudbLogin(config) && !allowDefaultLogin) err(`warning: reading from ImmuDB ${config.immudb.host}:${config.immudb.port} with its default login immudb/immudb`);
         return await withStore(config, from as 'sqlite' | 'immudb', (source) =>
           withStore(config, to as 'sqlite' | 'immudb', async (target) => {
             const sourceEvents = (await source.stats()).eventCount;
@@ -277,6 +278,8 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
 const describeStore = (config: RuntimeConfig, kind: string): string =>
   kind === 'sqlite' ? `SQLite ${config.sqlite.path}` : `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database} (as ${config.immudb.user})`;
 
+const usesDefaultImmudbLogin = (config: { immudb: { user: string; password: string } }): boolean => config.immudb.user === 'immudb' && config.immudb.password === 'immudb';
+
 /**
  * Writing into an ImmuDB server is an explicit choice: the database is named on the command line and
  * matches the configuration, and ImmuDB's default login is never used without saying so.
@@ -289,7 +292,7 @@ function checkImmudbChoice(config: RuntimeConfig, database: string | undefined, 
   if (database !== config.immudb.database) {
     throw new CliError(`--database ${database} is not the configured database (${config.immudb.database} at ${host}:${port}); change store.immudb.database or the flag`);
   }
-  if (user === 'immudb' && password === 'immudb' && !allowDefaultLogin) {
+  if (usesDefaultImmudbLogin({ immudb: { user, password } }) && !allowDefaultLogin) {
     throw new CliError(
       "ImmuDB's default login immudb/immudb is configured: set store.immudb.user and password (or IMMUDB_USER, IMMUDB_PASSWORD), or pass --allow-default-credentials",
     );

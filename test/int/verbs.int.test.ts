@@ -75,6 +75,7 @@ describe('the verbs players reach for first, over a real socket', () => {
     await check(ann, 'whisper bob over here', 'You whisper to Bob, "over here"');
     await bob.expect('Ann whispers to you, "over here"');
     await check(ann, 'give sword to bob', 'You give a short sword to Bob.');
+    await check(ann, 'give bread to bob', 'You carry no bread.');
     await bob.expect('Ann gives you a short sword.');
     await check(ann, 'drop all', 'You drop an iron helm.');
     await check(ann, 'drop all', 'You carry nothing you could drop');

@@ -1,4 +1,5 @@
 import type { ObjectRow, ReadModel } from '../../projections/ReadModel.ts';
+import { playerId } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
 import type { Session } from '../server/Session.ts';
 import { color } from './output.ts';
@@ -48,8 +49,8 @@ export async function resolveThing(ctx: VerbContext, what: string): Promise<stri
   if (q === 'here') return ctx.here;
   if (q === 'me') return ctx.me;
   const read = await view(ctx.world);
-  const player = read.findByName('player', what.trim())[0];
-  if (player) return player.id;
+  const player = read.object(playerId(what));
+  if (player?.kind === 'player') return player.id;
   const item = pick(thingsIn(read, ctx.here), q) ?? pick(thingsIn(read, ctx.me), q);
   if (item) return item.id;
   return read.object(what.trim()) ? what.trim() : undefined;

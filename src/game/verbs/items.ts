@@ -110,14 +110,13 @@ async function give(ctx: VerbContext): Promise<void> {
   const other = onlinePlayer(ctx.world, to, ctx.here);
   if (!other?.playerId || other === ctx.session) return ctx.notFound(`${to} is not here.`);
   const read = await view(ctx.world);
-  const chosen = chooseHeld(ctx, read, what, thingsIn(read, ctx.me), `You carry no ${what}.`);
+  const chosen = chooseHeld(ctx, read, what, thingsIn(read, ctx.me), 'You carry nothing you could give (take off what you wear first).');
   if (typeof chosen === 'string') return ctx.notFound(chosen);
-  const item = chosen[0] as ObjectRow;
-  await transfer(ctx, item.id, ctx.me, other.playerId);
-  ctx.reply(`You give ${color.item(item.name)} to ${color.person(other.playerName)}.`);
-  ctx.world.notify(other, `${color.person(ctx.session.playerName)} gives you ${color.item(item.name)}.`);
+  const moved = await moveAll(ctx, chosen, ctx.me, other.playerId);
+  ctx.reply(`You give ${listing(moved)} to ${color.person(other.playerName)}.`);
+  ctx.world.notify(other, `${color.person(ctx.session.playerName)} gives you ${listing(moved)}.`);
   for (const s of ctx.world.online()) {
-    if (s !== ctx.session && s !== other && s.roomId === ctx.here) ctx.world.notify(s, `${color.person(ctx.session.playerName)} gives ${color.item(item.name)} to ${color.person(other.playerName)}.`);
+    if (s !== ctx.session && s !== other && s.roomId === ctx.here) ctx.world.notify(s, `${color.person(ctx.session.playerName)} gives ${listing(moved)} to ${color.person(other.playerName)}.`);
   }
 }
 

@@ -38,6 +38,11 @@ describe('output for clients', () => {
     expect(out).toContain('\x1b[33msword');
   });
 
+  it('counts CJK letters as two columns', () => {
+    const out = formatForClient('本田 '.repeat(10).trim(), 20, true);
+    expect(out.split('\n')[0]).toBe('本田 本田 本田 本田');
+  });
+
   it('cuts a word longer than the line, and strips colour when asked', () => {
     const out = formatForClient(`${'x'.repeat(50)} end`, 20, false);
     expect(out.split('\n')).toEqual(['x'.repeat(20), 'x'.repeat(20), 'x'.repeat(10) + ' end']);

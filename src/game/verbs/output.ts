@@ -16,8 +16,10 @@ const SGR = /\x1b\[[0-9;]*m/g;
 
 export const stripColor = (text: string): string => text.replace(SGR, '');
 
-/** Columns a line takes on screen (colour codes take none). */
-const visible = (text: string): number => [...stripColor(text)].length;
+const WIDE = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\u3000-\u303F\uFF00-\uFF60\uFFE0-\uFFE6]/u;
+
+/** Columns a line takes on screen: colour codes and a leading CR take none, CJK and full-width letters two. */
+const visible = (text: string): number => [...stripColor(text).replace(/\r/g, '')].reduce((n, ch) => n + (WIDE.test(ch) ? 2 : 1), 0);
 
 /**
  * Wraps each line to `width` columns at spaces (a word longer than the line is cut), keeping a line's

@@ -32,8 +32,8 @@ describe('the login limiter', () => {
     vi.useFakeTimers();
     const limiter = createLoginLimiter({ addressFailures: 3, freeFailures: 2, baseDelayMs: 1000, maxDelayMs: 4000 });
     const fail = () => Promise.resolve(false);
-    expect(await limiter.attempt('10.0.0.1', 'dee', fail)).toBe(false);
-    expect(await limiter.attempt('10.0.0.2', 'dee', fail)).toBe(false);
+    expect(await limiter.attempt('10.0.0.1', 'dee', fail)).toBe('failed');
+    expect(await limiter.attempt('10.0.0.2', 'dee', fail)).toBe('failed');
     expect(limiter.addressLocked('10.0.0.1')).toBe(false);
 
     // Two failures on "dee": the next attempts wait 1 s, then 2 s, whichever address they come from,
@@ -65,12 +65,23 @@ describe('the login limiter', () => {
     // The owner is slowed, never refused: the right password still gets in, and clears the slowing.
     const owner = limiter.attempt('10.0.0.9', 'dee', () => Promise.resolve(true));
     await vi.advanceTimersByTimeAsync(4000);
-    expect(await owner).toBe(true);
+    expect(await owner).toBe('ok');
     expect(limiter.addressLocked('10.0.0.9')).toBe(false);
+
+    // Attempts waiting on one name are bounded: beyond them, refused at once rather than queued.
+    await limiter.attempt('10.0.0.5', 'gus', fail);
+    await limiter.attempt('10.0.0.6', 'gus', fail);
+    const queued = [1, 2, 3].map((i) => limiter.attempt(`10.0.1.${i}`, 'gus', fail));
+    expect(await limiter.attempt('10.0.1.4', 'gus', fail)).toBe('busy');
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(await Promise.all(queued)).toEqual(['failed', 'failed', 'failed']);
 
     // Three failures from one address lock that address.
     await limiter.attempt('10.0.0.1', 'x', fail);
     await limiter.attempt('10.0.0.1', 'y', fail);
     expect(limiter.addressLocked('10.0.0.1')).toBe(true);
+    let checked = false;
+    expect(await limiter.attempt('10.0.0.1', 'z', async () => (checked = true))).toBe('locked');
+    expect(checked).toBe(false);
   });
 });

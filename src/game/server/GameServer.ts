@@ -196,11 +196,20 @@ export class GameServer {
           return session.prompt('By what name shall you be known? ');
         }
         let player: Awaited<ReturnType<Manager['login']>>;
-        const ok = await this.#limiter.attempt(session.address, login.name, async () => {
+        const outcome = await this.#limiter.attempt(session.address, login.name, async () => {
           player = await manager.login(login.name, line);
           return player !== undefined;
         });
-        if (!ok || !player) {
+        if (outcome === 'locked') {
+          metrics.logins.inc({ outcome: 'locked' });
+          return session.close('Too many failed logins from your address. Try again later.');
+        }
+        if (outcome === 'busy') {
+          metrics.logins.inc({ outcome: 'busy' });
+          this.#login.set(session, { stage: 'name' });
+          return session.prompt(`Too many guesses for ${login.name} are waiting; try again shortly. By what name shall you be known? `);
+        }
+        if (outcome !== 'ok' || !player) {
           metrics.logins.inc({ outcome: 'failed' });
           this.#login.set(session, { stage: 'name' });
           session.prompt('Wrong password. By what name shall you be known? ');

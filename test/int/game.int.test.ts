@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type RuntimeConfig } from '../../src/config/loadConfig.ts';
 import { startGame, type RunningGame } from '../../src/game/startGame.ts';
-import { IAC } from '../../src/game/server/telnet.ts';
+import { IAC } from '../../src/game/telnet/protocol.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { MudClient } from '../support/mudClient.ts';
 import { tempDirs } from '../support/tempStore.ts';

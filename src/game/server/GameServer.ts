@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { redactSecrets } from '../../domain/redact.ts';
 import type { AggregateState } from '../../domain/state.ts';
 import { describe, isCommandRejectedError, isNotFoundError, isRuntimeError } from '../../errors.ts';
@@ -8,7 +8,8 @@ import type { Projections } from '../../projections/projections.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import { playerId, type Manager } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
-import { LoginThrottle } from './rateLimit.ts';
+import { Connections, type ConnectionLimits } from './Connections.ts';
+import { LoginGuard } from './rateLimit.ts';
 import { Session } from './Session.ts';
 import { DIRECTIONS, matches, OPPOSITE, refusal } from './words.ts';
 
@@ -24,8 +25,19 @@ export interface GameServerOptions {
   /** Commands per client: burst, then per second (default 20, 10). */
   readonly commandBurst?: number;
   readonly commandsPerSecond?: number;
-  /** Failed logins per address or name before a lockout (default 5 per minute). */
+  /** Failed logins per address before that address is locked out for a minute (default 5). */
   readonly loginFailures?: number;
+  /** Guesses for one name are spaced by this, doubling per failure (default 1 s)... */
+  readonly loginSlowdownBaseMs?: number;
+  /** ...up to this; a guess that would wait longer is refused (default 30 s). */
+  readonly loginSlowdownMaxMs?: number;
+  /** Output queued for a client that does not read, at most (default 256 KiB). */
+  readonly maxOutputBytes?: number;
+  readonly maxConnectionsPerAddress?: number;
+  readonly loginSlots?: number;
+  readonly loginTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly shutdownGraceMs?: number;
 }
 
 type LoginStage =
@@ -53,12 +65,10 @@ const BUILDER_HELP = `Builder commands:
  */
 export class GameServer {
   readonly #o: Required<Omit<GameServerOptions, 'projections'>> & { projections: Projections | undefined };
-  readonly #server: Server;
-  readonly #sessions = new Set<Session>();
+  readonly #connections: Connections;
   readonly #login = new Map<Session, LoginStage>();
   readonly #online = new Map<string, Session>();
-  readonly #throttle: LoginThrottle;
-  #stopping = false;
+  readonly #guard: LoginGuard;
 
   constructor(options: GameServerOptions) {
     this.#o = {
@@ -70,57 +80,63 @@ export class GameServer {
       commandBurst: 20,
       commandsPerSecond: 10,
       loginFailures: 5,
+      loginSlowdownBaseMs: 1000,
+      loginSlowdownMaxMs: 30_000,
+      maxOutputBytes: 256 * 1024,
+      maxConnectionsPerAddress: 20,
+      loginSlots: 200,
+      loginTimeoutMs: 60_000,
+      idleTimeoutMs: 3_600_000,
+      shutdownGraceMs: 5000,
       ...options,
       projections: options.projections,
     };
-    this.#throttle = new LoginThrottle(this.#o.loginFailures);
-    this.#server = createServer((socket) => this.#connect(socket));
-    this.#server.maxConnections = this.#o.maxConnections;
+    const o = this.#o;
+    this.#guard = new LoginGuard({ failuresPerAddress: o.loginFailures, slowdownBaseMs: o.loginSlowdownBaseMs, slowdownMaxMs: o.loginSlowdownMaxMs });
+    const limits: ConnectionLimits = {
+      maxConnections: o.maxConnections,
+      maxPerAddress: o.maxConnectionsPerAddress,
+      loginSlots: Math.min(o.loginSlots, o.maxConnections),
+      loginTimeoutMs: o.loginTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      shutdownGraceMs: o.shutdownGraceMs,
+    };
+    this.#connections = new Connections(limits, (socket) => this.#connect(socket), o.logger, (session) => this.#disconnect(session));
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   async start(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#o.port, this.#o.host, () => resolve());
-    });
-    return this.#server.address() as AddressInfo;
+    return this.#connections.listen(this.#o.host, this.#o.port);
   }
 
   get sessions(): number {
-    return this.#sessions.size;
+    return this.#connections.size;
   }
 
-  /** Stops accepting, lets every session finish the commands it sent, then says goodbye. */
+  /**
+   * Stops accepting, lets every session finish the commands it sent and says goodbye, all within the
+   * shutdown grace period; connections still open after it are destroyed.
+   */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await Promise.all([...this.#sessions].map((s) => s.idle()));
-    for (const session of this.#sessions) session.close('The world pauses: the server is shutting down. Your progress is saved.');
-    await closed;
+    await this.#connections.stop('The world pauses: the server is shutting down. Your progress is saved.', () =>
+      Promise.all([...this.#connections.sessions].map((s) => s.idle())),
+    );
   }
 
-  #connect(socket: Socket): void {
-    if (this.#stopping) {
-      socket.end('The server is shutting down.\r\n');
-      return;
-    }
+  #connect(socket: Socket): Session {
     socket.setNoDelay(true);
-    const session = new Session(socket, { maxLineBytes: this.#o.maxLineBytes, burst: this.#o.commandBurst, perSecond: this.#o.commandsPerSecond }, (s, line) =>
-      this.#line(s, line),
-    );
-    this.#sessions.add(session);
-    this.#o.metrics.sessions.set(this.#sessions.size);
-    socket.on('close', () => this.#disconnect(session));
+    const { maxLineBytes, commandBurst: burst, commandsPerSecond: perSecond, maxOutputBytes } = this.#o;
+    const session = new Session(socket, { maxLineBytes, burst, perSecond, maxOutputBytes }, (s, line) => this.#line(s, line));
+    this.#o.metrics.sessions.set(this.#connections.size + 1);
     this.#login.set(session, { stage: 'name' });
     session.send('Welcome to Aethyr, a world that never forgets.');
     session.prompt('By what name shall you be known? ');
+    return session;
   }
 
   #disconnect(session: Session): void {
-    this.#sessions.delete(session);
     this.#login.delete(session);
-    this.#o.metrics.sessions.set(this.#sessions.size);
+    this.#o.metrics.sessions.set(this.#connections.size);
     if (session.playerId && this.#online.get(session.playerId) === session) {
       this.#online.delete(session.playerId);
       if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} fades away.`, session);
@@ -149,7 +165,7 @@ export class GameServer {
           session.prompt('Names are 2-20 letters, digits, _ or -, starting with a letter. Your name? ');
           return;
         }
-        if (this.#throttle.locked(`addr:${session.address}`) || this.#throttle.locked(`name:${line.toLowerCase()}`)) {
+        if (this.#guard.addressLocked(session.address)) {
           metrics.logins.inc({ outcome: 'locked' });
           session.close('Too many failed logins. Try again later.');
           return;
@@ -161,18 +177,29 @@ export class GameServer {
         return;
       }
       case 'password': {
-        const player = await manager.login(login.name, line);
         session.echo(true);
         session.write('\r\n');
+        const slot = this.#guard.reserve(login.name, session.address);
+        if (!slot.allowed) {
+          metrics.logins.inc({ outcome: 'locked' });
+          if (slot.reason === 'address') return session.close('Too many failed logins. Try again later.');
+          this.#login.set(session, { stage: 'name' });
+          session.prompt(`Too many wrong guesses for ${login.name}; try again in ${Math.ceil(slot.retryAfterMs / 1000)} s. By what name shall you be known? `);
+          return;
+        }
+        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+        let player: Awaited<ReturnType<Manager['login']>>;
+        try {
+          player = await manager.login(login.name, line);
+        } finally {
+          slot.release(player ? 'ok' : 'failed');
+        }
         if (!player) {
           metrics.logins.inc({ outcome: 'failed' });
-          this.#throttle.fail(`addr:${session.address}`);
-          this.#throttle.fail(`name:${login.name.toLowerCase()}`);
           this.#login.set(session, { stage: 'name' });
           session.prompt('Wrong password. By what name shall you be known? ');
           return;
         }
-        this.#throttle.succeed(`name:${login.name.toLowerCase()}`);
         metrics.logins.inc({ outcome: 'ok' });
         await this.#enter(session, player);
         return;
@@ -201,6 +228,7 @@ export class GameServer {
         const admin = projections ? projections.readModel.admins().length === 0 : false;
         const id = await manager.as(playerId(login.name)).createPlayer({ name: login.name, password: line, roomId: START_ROOM, admin });
         metrics.logins.inc({ outcome: 'created' });
+        this.#guard.trust(login.name, session.address);
         const player = await manager.state(id);
         if (player?.kind === 'player') await this.#enter(session, player);
         if (admin) session.send('You are the first here: you can build. Type help.');
@@ -287,8 +315,7 @@ export class GameServer {
         if (!item) return session.send(`You carry no ${what}.`);
         await m.transfer(item.id, me, other.playerId);
         session.send(`You give ${item.name} to ${other.playerName}.`);
-        other.send(`${session.playerName} gives you ${item.name}.`);
-        other.prompt();
+        other.notify(`${session.playerName} gives you ${item.name}.`);
         return;
       }
       case 'inventory':
@@ -431,7 +458,7 @@ export class GameServer {
       }
       case '@stats': {
         const stats = await m.runtime.stats();
-        return session.send(`events ${stats.eventCount}, aggregates ${stats.aggregateCount}, snapshots ${stats.snapshotCount}, live actors ${stats.liveActors}, sessions ${this.#sessions.size}`);
+        return session.send(`events ${stats.eventCount}, aggregates ${stats.aggregateCount}, snapshots ${stats.snapshotCount}, live actors ${stats.liveActors}, sessions ${this.#connections.size}`);
       }
       case '@verify': {
         const report = await verifyStore(m.runtime.store);
@@ -481,10 +508,7 @@ export class GameServer {
 
   #toRoom(roomId: string, text: string, except?: Session): void {
     for (const session of this.#online.values()) {
-      if (session !== except && session.roomId === roomId) {
-        session.send(`\r${text}`);
-        session.prompt();
-      }
+      if (session !== except && session.roomId === roomId) session.notify(text);
     }
   }
 

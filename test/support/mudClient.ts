@@ -22,9 +22,10 @@ export class MudClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<MudClient> {
+  /** `localAddress`: another loopback address (127.0.0.2, ...) to play a second machine. */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<MudClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host, () => resolve(new MudClient(socket)));
+      const socket = connect({ port, host, ...(localAddress ? { localAddress } : {}) }, () => resolve(new MudClient(socket)));
       socket.once('error', reject);
     });
   }

@@ -13,10 +13,9 @@ function peer(start = false): { telnet: TelnetProtocol; sent: number[][]; take: 
 const bytes = (...b: number[]) => Buffer.from(b);
 
 describe('telnet negotiation (RFC 854 / 1143), byte by byte', () => {
-  it('offers BINARY both ways, EOR, NAWS and TTYPE on connect', () => {
+  it('asks for BINARY input, offers EOR, asks for NAWS and TTYPE on connect', () => {
     const { take } = peer(true);
     expect(take()).toEqual([
-      [IAC, WILL, OPT.BINARY],
       [IAC, DO, OPT.BINARY],
       [IAC, WILL, OPT.EOR],
       [IAC, DO, OPT.NAWS],
@@ -65,10 +64,11 @@ describe('telnet negotiation (RFC 854 / 1143), byte by byte', () => {
   it('our offers settle on the answer without replying to it; a refusal turns the option off', () => {
     const { telnet, take } = peer(true);
     take();
-    telnet.receive(bytes(IAC, DO, OPT.BINARY, IAC, WONT, OPT.BINARY, IAC, DONT, OPT.EOR, IAC, WILL, OPT.NAWS, IAC, WONT, OPT.TTYPE));
+    telnet.receive(bytes(IAC, WILL, OPT.BINARY, IAC, DONT, OPT.EOR, IAC, WILL, OPT.NAWS, IAC, WONT, OPT.TTYPE));
     expect(take()).toEqual([]);
-    expect(telnet.enabled('local', OPT.BINARY)).toBe(true);
-    expect(telnet.enabled('remote', OPT.BINARY)).toBe(false);
+    expect(telnet.enabled('remote', OPT.BINARY)).toBe(true);
+    telnet.receive(bytes(IAC, DO, OPT.BINARY)); // binary output, asked for by the client: agreed
+    expect(take()).toEqual([[IAC, WILL, OPT.BINARY]]);
     expect(telnet.enabled('local', OPT.EOR)).toBe(false);
     expect(telnet.enabled('remote', OPT.NAWS)).toBe(true);
   });
@@ -88,7 +88,7 @@ describe('telnet negotiation (RFC 854 / 1143), byte by byte', () => {
     a.start();
     b.start();
     expect(messages).toBeLessThan(40);
-    expect(a.enabled('local', OPT.BINARY) && a.enabled('remote', OPT.BINARY)).toBe(true);
+    expect(a.enabled('local', OPT.BINARY) && a.enabled('remote', OPT.BINARY)).toBe(true); // each offered, the other agreed
   });
 
   it('password echo: WILL ECHO, then WONT ECHO, even when the client never answers', () => {

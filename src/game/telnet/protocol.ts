@@ -66,9 +66,15 @@ export class TelnetProtocol {
     this.#send = send;
   }
 
-  /** What a server offers on connect: 8-bit both ways, EOR prompts, window size and terminal type. */
+  /**
+   * What a server offers on connect: that the client send 8-bit data (without it Debian telnet strips
+   * the 8th bit of what is typed before checking for its control keys, so the 0x9C in 本 becomes
+   * Ctrl-\ and is sent as IAC BRK), EOR prompts, window size and terminal type. We do not offer to
+   * send binary ourselves: Debian telnet then turns off its terminal's output processing and its local
+   * echo of Enter loses the carriage return. UTF-8 output reaches it intact either way; a client that
+   * asks for binary output gets it.
+   */
   start(): void {
-    this.request('local', OPT.BINARY, true);
     this.request('remote', OPT.BINARY, true);
     this.request('local', OPT.EOR, true);
     this.request('remote', OPT.NAWS, true);

@@ -1,10 +1,14 @@
-import { loadConfig } from './config/loadConfig.ts';
-import { isRuntimeError } from './errors.ts';
+import { loadConfig, type RuntimeConfig } from './config/loadConfig.ts';
 import { startGame } from './game/startGame.ts';
+import { checkImmudbCredentials, explainStartupError } from './game/server/startupErrors.ts';
+
+let config: RuntimeConfig | undefined;
 
 /** The main job: the MUD server on the configured store (embedded SQLite by default). */
 async function main(): Promise<void> {
-  const config = loadConfig(process.argv[2] ?? 'conf/server.yml');
+  config = loadConfig(process.argv[2] ?? 'conf/server.yml');
+  const credentials = checkImmudbCredentials(config);
+  if (credentials) console.warn(credentials);
   const running = await startGame(config);
   const where = running.storeKind === 'sqlite' ? `SQLite ${config.sqlite.path}` : `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database}`;
   console.log(`Aethyr is listening on telnet://${running.game.address}:${running.game.port} (world: ${where}${running.seeded ? ', newly seeded' : ''})`);
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(isRuntimeError(error) ? `${error.code}: ${error.message}` : error);
-  process.exitCode = 1;
+  // One line naming the option, no stack trace; exit now, as a half-started world may hold handles open.
+  console.error(`Cannot start: ${explainStartupError(error, config)}`);
+  process.exit(1);
 });

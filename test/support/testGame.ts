@@ -29,8 +29,9 @@ export function testGames() {
       games.push(game);
       return game;
     },
-    async client(game: RunningGame, localAddress?: string): Promise<MudClient> {
-      const c = await MudClient.connect(game.game.port, '127.0.0.1', localAddress);
+    /** A scripted client of `game` (or of a port), from `localAddress` when given. */
+    async client(game: RunningGame | number, localAddress?: string): Promise<MudClient> {
+      const c = await MudClient.connect(typeof game === 'number' ? game : game.game.port, '127.0.0.1', localAddress);
       clients.push(c);
       return c;
     },

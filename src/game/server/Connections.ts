@@ -67,6 +67,13 @@ export class Connections {
     return this.#open.size;
   }
 
+  /** Output queued in this process for all clients together (what a client that does not read costs us). */
+  get queuedOutputBytes(): number {
+    let bytes = 0;
+    for (const session of this.#open.keys()) bytes += session.socket.writableLength;
+    return bytes;
+  }
+
   get sessions(): IterableIterator<Session> {
     return this.#open.keys();
   }

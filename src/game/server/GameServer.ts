@@ -113,6 +113,11 @@ export class GameServer {
     return this.#connections.size;
   }
 
+  /** Bytes of output waiting in this process for clients to read them, all sessions together. */
+  get queuedOutputBytes(): number {
+    return this.#connections.queuedOutputBytes;
+  }
+
   /**
    * Stops accepting, lets every session finish the commands it sent and says goodbye, all within the
    * shutdown grace period; connections still open after it are destroyed.

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { RuntimeConfig } from '../../config/loadConfig.ts';
-import { ConfigError, describe, isRuntimeError } from '../../errors.ts';
+import { ConfigError, describe, isConfigError, isRuntimeError } from '../../errors.ts';
 
 /** A listen failure as a ConfigError naming the option: `server.port: 127.0.0.1:4000 is already in use`. */
 export function listenError(error: unknown, section: 'server' | 'metrics', host: string, port: number): ConfigError {
@@ -57,5 +57,27 @@ export function explainStartupError(error: unknown, config?: RuntimeConfig): str
     }
   }
   const message = describe(error).split('\n')[0] ?? 'unknown error';
+  if (isConfigError(error)) return message;
   return isRuntimeError(error) ? `${error.code}: ${message}` : message;
+}
+
+const DEFAULT_IMMUDB = { user: 'immudb', password: 'immudb' };
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * ImmuDB's factory superuser (immudb/immudb) lets anyone who can reach the server rewrite the world.
+ * With the ImmuDB store selected and those credentials configured: a warning to print on a loopback
+ * host, a ConfigError naming the option on any other. Undefined when nothing is wrong.
+ */
+export function checkImmudbCredentials(config: RuntimeConfig): string | undefined {
+  if (config.store.kind !== 'immudb') return undefined;
+  const { host, user, password } = config.immudb;
+  if (user !== DEFAULT_IMMUDB.user || password !== DEFAULT_IMMUDB.password) return undefined;
+  if (!isLoopback(host)) {
+    throw new ConfigError(`store.immudb.password: ImmuDB's default credentials (immudb/immudb) are refused for a server on ${host}; set IMMUDB_USER and IMMUDB_PASSWORD`);
+  }
+  return `Warning: store.immudb.user/password are ImmuDB's defaults (immudb/immudb); anyone on this machine can write to the world. Set IMMUDB_PASSWORD.`;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LineDiscipline } from '../../src/game/telnet/LineDiscipline.ts';
 import { AYT, BRK, DO, DONT, EC, EL, EOR_MARK, GA, IAC, IP, OPT, SB, SE, TelnetProtocol, WILL, WONT, type TelnetEvent } from '../../src/game/telnet/protocol.ts';
 import { sanitizeText } from '../../src/game/telnet/sanitize.ts';
+import { displayWidth, wrapText } from '../../src/game/telnet/wrap.ts';
 
 /** A protocol with everything it sends collected, as byte arrays. */
 function peer(start = false): { telnet: TelnetProtocol; sent: number[][]; take: () => number[][] } {
@@ -182,5 +183,21 @@ describe('sanitizeText: nothing a player sends can drive another terminal', () =
     const hostile = 'a\x1b[2Jb\x07c\x7fd\u009d0;evil\u009ce\u0085f\u2028g\u2029h\u202ei\u202aj\u2066k\u2069l';
     expect(sanitizeText(hostile)).toBe('a[2Jbcd0;evilefghijkl');
     expect(sanitizeText('tab\there, 本 ü é')).toBe('tab here, 本 ü é');
+  });
+});
+
+describe('wrapText: output fits the client window (NAWS width, 80 by default)', () => {
+  const text = 'Cobbles ring a dry fountain. Lanes lead off in every direction, and the wind smells of rain. '.repeat(3).trim();
+  it('wraps at word boundaries, keeps indentation, cuts a word longer than the line, and is idempotent', () => {
+    const wrapped = wrapText(text, 30);
+    for (const line of wrapped.split('\n')) expect(displayWidth(line)).toBeLessThanOrEqual(30);
+    expect(wrapped.replace(/\n/g, ' ')).toBe(text);
+    expect(wrapText(wrapped, 30)).toBe(wrapped);
+    expect(wrapText(`  ${'x'.repeat(40)}`, 20).split('\n')).toEqual([`  ${'x'.repeat(18)}`, `  ${'x'.repeat(18)}`, `  ${'x'.repeat(4)}`]);
+  });
+
+  it('counts wide characters as two columns and colour codes as none', () => {
+    expect(displayWidth('本a\u001b[31mb\u001b[0m')).toBe(4);
+    expect(wrapText('本'.repeat(15), 20).split('\n')).toEqual(['本'.repeat(10), '本'.repeat(5)]);
   });
 });

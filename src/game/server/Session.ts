@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { LineDiscipline } from '../telnet/LineDiscipline.ts';
 import { DM, IAC, OPT, TelnetProtocol, type TelnetEvent } from '../telnet/protocol.ts';
+import { wrapText } from '../telnet/wrap.ts';
 import { TokenBucket } from './rateLimit.ts';
 
 export interface SessionOptions {
@@ -91,9 +92,12 @@ export class Session {
     return this.#queue;
   }
 
-  /** A message on lines of its own: after the prompt (if one is showing) comes a fresh line first. */
+  /**
+   * A message on lines of its own, wrapped to the client's width: after the prompt (if one is showing)
+   * comes a fresh line first.
+   */
   send(text: string): void {
-    const body = text.replace(/^\r(?!\n)/, '').replace(/\r?\n/g, '\r\n');
+    const body = wrapText(text.replace(/^\r(?!\n)/, '').replace(/\r\n/g, '\n'), this.width).replace(/\n/g, '\r\n');
     this.write(`${this.#atPrompt ? '\r\n' : ''}${body}\r\n`);
   }
 

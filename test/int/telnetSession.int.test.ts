@@ -1,4 +1,6 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
+import { Session } from '../../src/game/server/Session.ts';
 import { AYT, DO, GA, IAC, IP, OPT, SB, SE, WILL } from '../../src/game/telnet/protocol.ts';
 import { testGames } from '../support/testGame.ts';
 
@@ -37,13 +39,16 @@ it('answers DO TIMING-MARK after IAC IP and AYT with [Yes], and keeps serving', 
   expect(await c.ask('say on', 'You say, "on"')).toBeTruthy();
 });
 
-it('wraps output to the window width the client reports (NAWS)', async () => {
-  const game = await games.start();
-  const c = await games.client(game);
+it('a session learns the window width from NAWS and wraps prose to it', async () => {
+  const sessions: Session[] = [];
+  const server = createServer((socket) => sessions.push(new Session(socket, { maxLineBytes: 512, burst: 5, perSecond: 5, maxOutputBytes: 65_536 }, async () => undefined)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const c = await games.client((server.address() as AddressInfo).port);
   c.send(Buffer.from([IAC, WILL, OPT.NAWS, IAC, SB, OPT.NAWS, 0, 30, 0, 24, IAC, SE]));
-  await c.login('Dee', 'dee-password', true);
-  const look = await c.ask('look', /Exits:[^\n]*\n/);
-  const lines = look.split('\r\n').filter((l) => l && !l.includes('\u00ff'));
-  expect(lines.some((l) => l.startsWith('Cobbles'))).toBe(true);
-  for (const line of lines) expect(line.replace(/^> /, '').length).toBeLessThanOrEqual(30);
+  await expect.poll(() => sessions[0]?.width).toBe(30);
+  sessions[0]?.sendWrapped('Cobbles ring a dry fountain. Lanes lead off in every direction, and the wind smells of rain.');
+  const text = await c.expect('rain.\r\n');
+  expect(text.slice(text.indexOf('Cobbles')).split('\r\n')).toEqual(['Cobbles ring a dry fountain.', 'Lanes lead off in every', 'direction, and the wind smells', 'of rain.', '']);
+  c.close();
+  await new Promise((resolve) => server.close(resolve));
 });

@@ -131,7 +131,7 @@ export class Connections {
     for (const session of this.#loggingIn) {
       if (address !== undefined && session.address !== address) continue;
       session.close('Too many connections are logging in; yours waited longest. Try again.');
-      session.socket.destroy();
+      this.#destroySoon(session);
       this.#remove(session);
       return true;
     }

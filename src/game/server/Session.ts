@@ -92,13 +92,15 @@ export class Session {
     return this.#queue;
   }
 
-  /**
-   * A message on lines of its own, wrapped to the client's width: after the prompt (if one is showing)
-   * comes a fresh line first.
-   */
+  /** A message on lines of its own: after the prompt (if one is showing) comes a fresh line first. */
   send(text: string): void {
-    const body = wrapText(text.replace(/^\r(?!\n)/, '').replace(/\r\n/g, '\n'), this.width).replace(/\n/g, '\r\n');
+    const body = text.replace(/^\r(?!\n)/, '').replace(/\r?\n/g, '\r\n');
     this.write(`${this.#atPrompt ? '\r\n' : ''}${body}\r\n`);
+  }
+
+  /** Prose (descriptions, speech) word-wrapped to the client's window (NAWS, else 80 columns); `send` leaves text as is. */
+  sendWrapped(text: string): void {
+    this.send(wrapText(text.replace(/\r\n/g, '\n'), this.width));
   }
 
   /** Something that happened to the player while they may be typing: a fresh line, then the prompt again. */

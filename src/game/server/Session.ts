@@ -56,7 +56,7 @@ export class Session {
     this.socket = socket;
     this.address = socket.remoteAddress ?? 'unknown';
     this.#options = options;
-    this.#telnet = new TelnetProtocol((bytes) => this.#raw(bytes));
+    this.#telnet = new TelnetProtocol((bytes) => this.#raw(bytes, true));
     this.#lines = new LineDiscipline(options.maxLineBytes);
     this.#bucket = new TokenBucket(options.burst, options.perSecond);
     socket.on('data', (chunk: Buffer) => {
@@ -140,21 +140,31 @@ export class Session {
     this.prompt(this.#prompt);
   }
 
-  /** Bytes written, or dropped when the client is not reading what it already has. */
-  #raw(bytes: Buffer): void {
+  /**
+   * Bytes written, or dropped when the client is not reading what it already has. Telnet replies
+   * (`control`) may use twice the room, so a slow client's Ctrl-C is still answered. The first output
+   * that fits again is preceded by a notice of what was lost.
+   */
+  #raw(bytes: Buffer, control = false): void {
     if (this.socket.destroyed || bytes.length === 0) return;
-    if (this.socket.writableLength + bytes.length > this.#options.maxOutputBytes) {
+    const limit = control ? 2 * this.#options.maxOutputBytes : this.#options.maxOutputBytes;
+    if (this.socket.writableLength + bytes.length > limit) {
       this.#droppedBytes += bytes.length;
       return;
     }
+    if (this.#droppedBytes > 0 && !control) this.socket.write(TelnetProtocol.encode(`\r\n${this.#droppedNotice()}\r\n`));
     this.socket.write(bytes);
   }
 
-  #drained(): void {
-    if (this.#droppedBytes === 0 || this.closed) return;
+  #droppedNotice(): string {
     const dropped = this.#droppedBytes;
     this.#droppedBytes = 0;
-    this.notify(`[${dropped} bytes of output were dropped: your connection did not keep up.]`);
+    return `[${dropped} bytes of output were dropped: your connection did not keep up.]`;
+  }
+
+  /** A client that caught up learns what it missed even if nothing else is said to it. */
+  #drained(): void {
+    if (this.#droppedBytes > 0 && !this.closed) this.notify(this.#droppedNotice());
   }
 
   /** How many bytes were dropped since the client last caught up (0 when it reads what it gets). */
@@ -187,7 +197,7 @@ export class Session {
             return this.#redraw();
           case 'AO':
             // Abort output: nothing of ours is pending beyond the socket; mark the point (RFC 854 Synch).
-            return this.#raw(Buffer.from([IAC, DM]));
+            return this.#raw(Buffer.from([IAC, DM]), true);
           case 'AYT':
             return this.notify('[Yes]');
           default: {

@@ -82,6 +82,11 @@ describe('the telnet server under abuse (issue 12)', () => {
     const players = await Promise.all(Array.from({ length: 10 }, () => games.client(game)));
     await Promise.all(players.map((p, i) => loggedIn(p, `Newcomer${String.fromCharCode(97 + i)}`)));
     expect(await players[0]?.ask('who', /10 online/)).toBeTruthy();
+    // One address over its cap (20) makes room from its own oldest logins, not from anyone else's.
+    const crowd = [];
+    for (let i = 0; i < 21; i++) crowd.push(await games.client(game, '127.0.0.99'));
+    await crowd[0]?.expect('yours waited longest');
+    expect(await players[1]?.ask('who', /10 online/)).toBeTruthy();
     // And a connection that only trickles is shown the door at the login deadline.
     const slow = await games.client(game);
     slow.send(Buffer.from('N'));

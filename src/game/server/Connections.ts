@@ -54,6 +54,8 @@ export class Connections {
         socket.setTimeout(1000, () => socket.destroy());
         return;
       }
+      // Peers that vanish without a FIN (a pulled cable) are found by keepalive probes, not kept forever.
+      socket.setKeepAlive(true, 60_000);
       const session = accept(socket);
       this.#add(session);
       socket.on('close', () => {

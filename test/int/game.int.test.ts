@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { IAC } from '../../src/game/server/telnet.ts';
+import { IAC } from '../../src/game/telnet/protocol.ts';
 import { gameHarness } from '../support/gameHarness.ts';
 
 const h = gameHarness();

@@ -114,5 +114,5 @@ it('Ctrl-C on `npm start | tee log` runs the shutdown path: players are told, th
 
 it('the main command refuses a config file that does not exist, in one line', async () => {
   const failed = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/main.ts', '/nonexistent/aethyr.yml']).catch((e: { code: number; stderr: string }) => e);
-  expect(failed).toMatchObject({ code: 1, stderr: 'error: config file /nonexistent/aethyr.yml: no such file\n' });
+  expect(failed).toMatchObject({ code: 1, stderr: 'Cannot start: config file /nonexistent/aethyr.yml: no such file\n' });
 });

@@ -1,4 +1,4 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { AggregateState } from '../../domain/state.ts';
 import { describe, isCommandRejectedError, isNotFoundError, isRuntimeError } from '../../errors.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
@@ -7,7 +7,8 @@ import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import { playerId, type Manager } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
 import { checkName } from '../login/names.ts';
-import { createLoginLimiter, type LoginLimiter } from '../login/limiter.ts';
+import { Connections } from './Connections.ts';
+import { LoginGuard } from './rateLimit.ts';
 import { Session } from './Session.ts';
 import { describeRoom } from '../verbs/helpers.ts';
 import { walk } from '../verbs/movement.ts';
@@ -28,10 +29,19 @@ export interface GameServerOptions {
   /** Commands per client: burst, then per second (default 20, 10). */
   readonly commandBurst?: number;
   readonly commandsPerSecond?: number;
-  /** Failed logins per address or name before a lockout (default 5 per minute). */
+  /** Failed logins per address before that address is locked out for a minute (default 5). */
   readonly loginFailures?: number;
-  /** Decides lockouts (per address) and slowing (per name); built from loginFailures when not given. */
-  readonly loginLimiter?: LoginLimiter;
+  /** Guesses for one name are spaced by this, doubling per failure (default 1 s)... */
+  readonly loginSlowdownBaseMs?: number;
+  /** ...up to this; a guess that would wait longer is refused (default 30 s). */
+  readonly loginSlowdownMaxMs?: number;
+  /** Output queued for a client that does not read, at most (default 256 KiB). */
+  readonly maxOutputBytes?: number;
+  readonly maxConnectionsPerAddress?: number;
+  readonly loginSlots?: number;
+  readonly loginTimeoutMs?: number;
+  readonly idleTimeoutMs?: number;
+  readonly shutdownGraceMs?: number;
 }
 
 type LoginStage =
@@ -46,13 +56,11 @@ const NAME = /^[A-Za-z][A-Za-z0-9_-]{1,19}$/;
  * here keeps world state of its own: who is connected, and where they stand as read from the store.
  */
 export class GameServer {
-  readonly #o: Required<Omit<GameServerOptions, 'loginLimiter'>>;
-  readonly #server: Server;
-  readonly #sessions = new Set<Session>();
+  readonly #o: Required<GameServerOptions>;
+  readonly #connections: Connections;
   readonly #login = new Map<Session, LoginStage>();
   readonly #online = new Map<string, Session>();
-  readonly #limiter: LoginLimiter;
-  #stopping = false;
+  readonly #guard: LoginGuard;
   /** Sessions that turned colour off (`color off`); on by default. */
   readonly #colors = new WeakMap<Session, boolean>();
   /** What verbs see of this server. */
@@ -68,11 +76,27 @@ export class GameServer {
       commandBurst: 20,
       commandsPerSecond: 10,
       loginFailures: 5,
+      loginSlowdownBaseMs: 1000,
+      loginSlowdownMaxMs: 30_000,
+      maxOutputBytes: 256 * 1024,
+      maxConnectionsPerAddress: 20,
+      loginSlots: 200,
+      loginTimeoutMs: 60_000,
+      idleTimeoutMs: 3_600_000,
+      shutdownGraceMs: 5000,
       ...options,
     };
-    this.#limiter = options.loginLimiter ?? createLoginLimiter({ addressFailures: this.#o.loginFailures });
-    this.#server = createServer((socket) => this.#connect(socket));
-    this.#server.maxConnections = this.#o.maxConnections;
+    const o = this.#o;
+    this.#guard = new LoginGuard({ failuresPerAddress: o.loginFailures, slowdownBaseMs: o.loginSlowdownBaseMs, slowdownMaxMs: o.loginSlowdownMaxMs });
+    const limits = {
+      maxConnections: o.maxConnections,
+      maxPerAddress: o.maxConnectionsPerAddress,
+      loginSlots: Math.min(o.loginSlots, o.maxConnections),
+      loginTimeoutMs: o.loginTimeoutMs,
+      idleTimeoutMs: o.idleTimeoutMs,
+      shutdownGraceMs: o.shutdownGraceMs,
+    };
+    this.#connections = new Connections(limits, (socket) => this.#connect(socket), o.logger, (session) => this.#disconnect(session));
     const server = this;
     this.#world = {
       manager: this.#o.manager,
@@ -83,10 +107,7 @@ export class GameServer {
         return server.sessions;
       },
       toRoom: (roomId, text, except) => this.#toRoom(roomId, text, except),
-      notify: (session, text) => {
-        this.#say(session, text);
-        session.prompt();
-      },
+      notify: (session, text) => this.#notify(session, text),
       setColors: (session, on) => {
         this.#colors.set(session, on);
       },
@@ -99,49 +120,52 @@ export class GameServer {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   async start(): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(this.#o.port, this.#o.host, () => resolve());
-    });
-    return this.#server.address() as AddressInfo;
+    return this.#connections.listen(this.#o.host, this.#o.port);
   }
 
   get sessions(): number {
-    return this.#sessions.size;
+    return this.#connections.size;
   }
 
-  /** Stops accepting, lets every session finish the commands it sent, then says goodbye. */
+  /** Bytes of output waiting in this process for clients to read them, all sessions together. */
+  get queuedOutputBytes(): number {
+    return this.#connections.queuedOutputBytes;
+  }
+
+  /**
+   * Stops accepting, lets every session finish the commands it sent and says goodbye, all within the
+   * shutdown grace period; connections still open after it are destroyed.
+   */
   async stop(): Promise<void> {
-    this.#stopping = true;
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await Promise.all([...this.#sessions].map((s) => s.idle()));
-    for (const session of this.#sessions) session.close('The world pauses: the server is shutting down. Your progress is saved.');
-    await closed;
+    await this.#connections.stop('The world pauses: the server is shutting down. Your progress is saved.', () =>
+      Promise.all([...this.#connections.sessions].map((s) => s.idle())),
+    );
   }
 
-  #connect(socket: Socket): void {
-    if (this.#stopping) {
-      socket.end('The server is shutting down.\r\n');
-      return;
-    }
+  #connect(socket: Socket): Session {
     socket.setNoDelay(true);
-    const limits = { maxLineBytes: this.#o.maxLineBytes, burst: this.#o.commandBurst, perSecond: this.#o.commandsPerSecond };
-    const onRateLimited = () => this.#o.metrics.gameCommands.inc({ verb: 'unread', outcome: 'rate_limited' });
-    const session = new Session(socket, { ...limits, onRateLimited }, (s, line) =>
-      this.#line(s, line),
+    const { maxLineBytes, commandBurst: burst, commandsPerSecond: perSecond, maxOutputBytes, metrics } = this.#o;
+    const session = new Session(
+      socket,
+      {
+        maxLineBytes,
+        burst,
+        perSecond,
+        maxOutputBytes,
+        onRateLimited: () => metrics.gameCommands.inc({ verb: 'unread', outcome: 'rate_limited' }),
+      },
+      (s, line) => this.#line(s, line),
     );
-    this.#sessions.add(session);
-    this.#o.metrics.sessions.set(this.#sessions.size);
-    socket.on('close', () => this.#disconnect(session));
+    metrics.sessions.set(this.#connections.size + 1);
     this.#login.set(session, { stage: 'name' });
     session.send('Welcome to Aethyr, a world that never forgets.');
     session.prompt('By what name shall you be known? ');
+    return session;
   }
 
   #disconnect(session: Session): void {
-    this.#sessions.delete(session);
     this.#login.delete(session);
-    this.#o.metrics.sessions.set(this.#sessions.size);
+    this.#o.metrics.sessions.set(this.#connections.size);
     if (session.playerId && this.#online.get(session.playerId) === session) {
       this.#online.delete(session.playerId);
       if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} fades away.`, session);
@@ -169,7 +193,7 @@ export class GameServer {
         if (line.trim() === '') return session.prompt('By what name shall you be known? ');
         const checked = checkName(line);
         if (!checked.ok) return session.prompt(`${checked.reason} Your name? `);
-        if (this.#limiter.addressLocked(session.address)) {
+        if (this.#guard.addressLocked(session.address)) {
           metrics.logins.inc({ outcome: 'locked' });
           session.close('Too many failed logins from your address. Try again later.');
           return;
@@ -196,20 +220,23 @@ export class GameServer {
           return session.prompt('By what name shall you be known? ');
         }
         let player: Awaited<ReturnType<Manager['login']>>;
-        const outcome = await this.#limiter.attempt(session.address, login.name, async () => {
-          player = await manager.login(login.name, line);
-          return player !== undefined;
-        });
-        if (outcome === 'locked') {
-          metrics.logins.inc({ outcome: 'locked' });
-          return session.close('Too many failed logins from your address. Try again later.');
-        }
-        if (outcome === 'busy') {
+        const slot = this.#guard.reserve(login.name, session.address);
+        if (!slot.allowed) {
+          if (slot.reason === 'address') {
+            metrics.logins.inc({ outcome: 'locked' });
+            return session.close('Too many failed logins from your address. Try again later.');
+          }
           metrics.logins.inc({ outcome: 'busy' });
           this.#login.set(session, { stage: 'name' });
-          return session.prompt(`Too many guesses for ${login.name} are waiting; try again shortly. By what name shall you be known? `);
+          return session.prompt(`Too many wrong guesses for ${login.name}; try again in ${Math.ceil(slot.retryAfterMs / 1000)} s. By what name shall you be known? `);
         }
-        if (outcome !== 'ok' || !player) {
+        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+        try {
+          player = await manager.login(login.name, line);
+        } finally {
+          slot.release(player ? 'ok' : 'failed');
+        }
+        if (!player) {
           metrics.logins.inc({ outcome: 'failed' });
           this.#login.set(session, { stage: 'name' });
           session.prompt('Wrong password. By what name shall you be known? ');
@@ -250,6 +277,7 @@ export class GameServer {
         }
         const { id, builder: admin } = created;
         metrics.logins.inc({ outcome: 'created' });
+        this.#guard.trust(login.name, session.address);
         const player = await manager.state(id);
         if (player?.kind === 'player') await this.#enter(session, player);
         if (admin) session.send('You are the first here: you can build. Type help.');
@@ -338,16 +366,21 @@ export class GameServer {
 
   /** Sends text to one session: wrapped to its width, coloured unless it turned colour off. */
   #say(session: Session, text: string): void {
-    const width = 'width' in session && typeof session.width === 'number' && session.width > 0 ? session.width : 80;
-    session.send(formatForClient(text, width, this.#colors.get(session) ?? true));
+    session.send(this.#format(session, text));
+  }
+
+  #format(session: Session, text: string): string {
+    return formatForClient(text, session.width, this.#colors.get(session) ?? true);
+  }
+
+  /** Something that happened to a player while they may be typing: formatted as `#say` does, on a fresh line, prompt redrawn. */
+  #notify(session: Session, text: string): void {
+    session.notify(this.#format(session, text));
   }
 
   #toRoom(roomId: string, text: string, except?: Session): void {
     for (const session of this.#online.values()) {
-      if (session !== except && session.roomId === roomId) {
-        this.#say(session, `\r${text}`);
-        session.prompt();
-      }
+      if (session !== except && session.roomId === roomId) this.#notify(session, text);
     }
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LoginGuard } from '../../src/game/server/rateLimit.ts';
 
 function guard(now: { t: number }) {
@@ -49,5 +49,48 @@ describe('LoginGuard (issue 12: brute force without a lockout)', () => {
     expect(g.addressLocked('10.0.0.2')).toBe(false);
     now.t = 61_000;
     expect(g.addressLocked('10.0.0.1')).toBe(false);
+  });
+
+  describe('attempt: one password check as the login flow runs it', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('waits out the name\'s slowdown, refuses beyond the maximum wait, lets the owner in, and checks nothing for a locked address', async () => {
+      vi.useFakeTimers();
+      const g = new LoginGuard({ failuresPerAddress: 3, slowdownBaseMs: 1000, slowdownMaxMs: 4000 });
+      g.trust('Dee', '10.0.0.9'); // Dee's owner created the character from there
+      const calls: number[] = [];
+      const wrong = async () => {
+        calls.push(Date.now());
+        return false;
+      };
+      const start = Date.now();
+      // Three guesses at once from three addresses: checked at 0, 1 s and 3 s (each failure doubles the gap).
+      const guesses = ['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((address) => g.attempt('Dee', address, wrong));
+      expect(await g.attempt('dee', '10.0.0.4', wrong)).toEqual({ result: 'busy', retryAfterMs: 7000 });
+      await vi.advanceTimersByTimeAsync(999);
+      expect(calls).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(calls).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(2000);
+      expect(await Promise.all(guesses)).toEqual([
+        { result: 'failed', waitedMs: 0 },
+        { result: 'failed', waitedMs: 1000 },
+        { result: 'failed', waitedMs: 3000 },
+      ]);
+      expect(calls.map((t) => t - start)).toEqual([0, 1000, 3000]);
+
+      // The owner is not slowed by the strangers' guesses.
+      expect(await g.attempt('DEE', '10.0.0.9', async () => true)).toEqual({ result: 'ok', waitedMs: 0 });
+
+      // Three failures from one address lock it; a locked address gets no password check at all.
+      await g.attempt('x', '10.0.0.1', wrong);
+      await g.attempt('y', '10.0.0.1', wrong);
+      let checked = false;
+      const locked = await g.attempt('z', '10.0.0.1', async () => (checked = true));
+      expect(locked).toMatchObject({ result: 'locked' });
+      expect(checked).toBe(false);
+    });
   });
 });

@@ -220,23 +220,20 @@ export class GameServer {
           return session.prompt('By what name shall you be known? ');
         }
         let player: Awaited<ReturnType<Manager['login']>>;
-        const slot = this.#guard.reserve(login.name, session.address);
-        if (!slot.allowed) {
-          if (slot.reason === 'address') {
-            metrics.logins.inc({ outcome: 'locked' });
-            return session.close('Too many failed logins from your address. Try again later.');
-          }
+        const outcome = await this.#guard.attempt(login.name, session.address, async () => {
+          player = await manager.login(login.name, line);
+          return player !== undefined;
+        });
+        if (outcome.result === 'locked') {
+          metrics.logins.inc({ outcome: 'locked' });
+          return session.close('Too many failed logins from your address. Try again later.');
+        }
+        if (outcome.result === 'busy') {
           metrics.logins.inc({ outcome: 'busy' });
           this.#login.set(session, { stage: 'name' });
-          return session.prompt(`Too many wrong guesses for ${login.name}; try again in ${Math.ceil(slot.retryAfterMs / 1000)} s. By what name shall you be known? `);
+          return session.prompt(`Too many wrong guesses for ${login.name}; try again in ${Math.ceil(outcome.retryAfterMs / 1000)} s. By what name shall you be known? `);
         }
-        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
-        try {
-          player = await manager.login(login.name, line);
-        } finally {
-          slot.release(player ? 'ok' : 'failed');
-        }
-        if (!player) {
+        if (outcome.result !== 'ok' || !player) {
           metrics.logins.inc({ outcome: 'failed' });
           this.#login.set(session, { stage: 'name' });
           session.prompt('Wrong password. By what name shall you be known? ');

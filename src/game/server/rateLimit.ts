@@ -31,6 +31,11 @@ export interface LoginGuardOptions {
   readonly windowMs?: number;
 }
 
+/** How one password check went: checked (after waiting `waitedMs`), or refused without checking. */
+export type LoginAttempt =
+  | { readonly result: 'ok' | 'failed'; readonly waitedMs: number }
+  | { readonly result: 'locked' | 'busy'; readonly retryAfterMs: number };
+
 /** What a password check may do now: go ahead after `waitMs`, or not at all. */
 export type LoginSlot =
   | { readonly allowed: true; readonly waitMs: number; release(outcome: 'ok' | 'failed'): void }
@@ -108,6 +113,24 @@ export class LoginGuard {
         n.lastFailureAt = at;
       },
     };
+  }
+
+  /**
+   * One password check for `name` from `address`, the way the login flow runs it: reserve a slot, wait
+   * out the name's slowdown, `verify`, and record the outcome. Refused without calling `verify` when the
+   * address is locked ('locked') or the name's wait would exceed the maximum ('busy').
+   */
+  async attempt(name: string, address: string, verify: () => Promise<boolean>): Promise<LoginAttempt> {
+    const slot = this.reserve(name, address);
+    if (!slot.allowed) return { result: slot.reason === 'address' ? 'locked' : 'busy', retryAfterMs: slot.retryAfterMs };
+    let ok = false;
+    try {
+      if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+      ok = await verify();
+    } finally {
+      slot.release(ok ? 'ok' : 'failed');
+    }
+    return { result: ok ? 'ok' : 'failed', waitedMs: slot.waitMs };
   }
 
   /** Marks `address` as one `name` legitimately uses (e.g. the character was created from it). */

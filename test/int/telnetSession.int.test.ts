@@ -1,6 +1,7 @@
 import { createServer, type AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { Session } from '../../src/game/server/Session.ts';
+import { formatForClient } from '../../src/game/verbs/output.ts';
 import { AYT, DO, GA, IAC, IP, OPT, SB, SE, WILL } from '../../src/game/telnet/protocol.ts';
 import { testGames } from '../support/testGame.ts';
 
@@ -48,7 +49,8 @@ it('a session learns the window width from NAWS and wraps prose to it', async ()
   const c = await games.client((server.address() as AddressInfo).port);
   c.send(Buffer.from([IAC, WILL, OPT.NAWS, IAC, SB, OPT.NAWS, 0, 30, 0, 24, IAC, SE]));
   await expect.poll(() => sessions[0]?.width).toBe(30);
-  sessions[0]?.sendWrapped('Cobbles ring a dry fountain. Lanes lead off in every direction, and the wind smells of rain.');
+  const session = sessions[0] as Session;
+  session.send(formatForClient('Cobbles ring a dry fountain. Lanes lead off in every direction, and the wind smells of rain.', session.width, false));
   const text = await c.expect('rain.\r\n');
   expect(text.slice(text.indexOf('Cobbles')).split('\r\n')).toEqual(['Cobbles ring a dry fountain.', 'Lanes lead off in every', 'direction, and the wind smells', 'of rain.', '']);
   c.close();

@@ -1,7 +1,6 @@
 import type { Socket } from 'node:net';
 import { LineDiscipline } from '../telnet/LineDiscipline.ts';
 import { DM, IAC, OPT, TelnetProtocol, type TelnetEvent } from '../telnet/protocol.ts';
-import { wrapText } from '../telnet/wrap.ts';
 import { TokenBucket } from './rateLimit.ts';
 
 export interface SessionOptions {
@@ -33,7 +32,7 @@ export class Session {
   roomId: string | null = null;
   playerName = '';
   admin = false;
-  /** Columns of the client's window (NAWS), for wrapping. */
+  /** Columns of the client's window (NAWS), for the game layer's wrapping (formatForClient). */
   width = DEFAULT_WIDTH;
   /** The client's terminal type (TTYPE), when it said. */
   terminal: string | undefined;
@@ -98,11 +97,6 @@ export class Session {
   send(text: string): void {
     const body = text.replace(/^\r(?!\n)/, '').replace(/\r?\n/g, '\r\n');
     this.write(`${this.#atPrompt ? '\r\n' : ''}${body}\r\n`);
-  }
-
-  /** Prose (descriptions, speech) word-wrapped to the client's window (NAWS, else 80 columns); `send` leaves text as is. */
-  sendWrapped(text: string): void {
-    this.send(wrapText(text.replace(/\r\n/g, '\n'), this.width));
   }
 
   /** Something that happened to the player while they may be typing: a fresh line, then the prompt again. */

@@ -86,7 +86,7 @@ describe('the MUD over a real TCP socket', () => {
   });
 
   it('wrong passwords are refused and rate-limited', async () => {
-    const game = await start(worldConfig());
+    const game = await start(h.withServer({ loginSlowdownBaseMs: 50 })); // the per-name slowdown, short
     const c = await client(game);
     await c.login('Dee', 'right-password', true);
     c.close();
@@ -174,7 +174,7 @@ describe('metrics and health', () => {
 describe('builder commands', () => {
   it('@stats, @verify, @rebuild, @create, @destroy, @at, and refusals for non-builders', async () => {
     const config = worldConfig();
-    const game = await start({ ...config, server: { ...config.server, commandBurst: 100 } });
+    const game = await start(h.withServer({ commandBurst: 100 }, config));
     const ann = await client(game);
     await ann.login('Ann', 'anns-password', true);
     expect(await ann.ask('@stats', /events \d+, aggregates \d+, snapshots \d+, live actors \d+, sessions 1/)).toBeTruthy();

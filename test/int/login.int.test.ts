@@ -43,7 +43,7 @@ describe('logging in', () => {
   });
 
   it('failures lock the failing address, never the player: the owner still gets in from elsewhere', async () => {
-    const game = await h.start(h.worldConfig());
+    const game = await h.start(h.withServer({ loginSlowdownBaseMs: 50 })); // the per-name slowdown, short
     const dee = await h.client(game);
     await dee.login('Dee', 'dees-password', true);
     dee.close();

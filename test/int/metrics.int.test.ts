@@ -7,7 +7,7 @@ const h = gameHarness();
 describe('/metrics of a live server', () => {
   it('passes promtool check metrics, and counts verbs, unknown verbs, not-found and rate-limited commands as such', async () => {
     const config = h.worldConfig();
-    const game = await h.start({ ...config, server: { ...config.server, commandBurst: 10, commandsPerSecond: 1 } });
+    const game = await h.start(h.withServer({ commandBurst: 10, commandsPerSecond: 1 }, config));
     const c = await h.client(game);
     await c.login('Ann', 'anns-password', true);
     await c.ask('l', 'Town Square'); // an alias, counted under its verb

@@ -11,19 +11,18 @@ import { createProjections } from '../../src/projections/projections.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { openRuntime } from '../../src/runtime/openRuntime.ts';
 import type { MudClient } from '../support/mudClient.ts';
-import { testGames } from '../support/testGame.ts';
+import { gameHarness } from '../support/gameHarness.ts';
 
 /** Issue 12, "the telnet server under abuse": each test here failed on the server before it. */
-const games = testGames();
+const games = gameHarness();
 const stops: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const stop of stops.splice(0)) await stop();
-  await games.cleanup();
 });
 
 /** A GameServer of our own (not through startGame), to look at what it buffers. */
 async function gameServer(limits: Partial<GameServerOptions>): Promise<{ server: GameServer; port: number }> {
-  const config = games.config();
+  const config = games.worldConfig();
   const metrics = createMetrics();
   const runtime = await openRuntime(config, { metrics, logger: silentLogger });
   const manager = new Manager(runtime, { actorId: 'server' });
@@ -67,7 +66,7 @@ describe('the telnet server under abuse (issue 12)', () => {
   }, 60_000);
 
   it('slowloris: connections trickling a byte a second never keep new players from a name prompt', async () => {
-    const game = await games.start({ maxConnections: 100, loginSlots: 50, maxConnectionsPerAddress: 20, loginTimeoutMs: 4000 });
+    const game = await games.start(games.withServer({ maxConnections: 100, loginSlots: 50, maxConnectionsPerAddress: 20, loginTimeoutMs: 4000 }));
     const attackers: Socket[] = [];
     for (let i = 0; i < 150; i++) {
       const socket = connect({ port: game.game.port, host: '127.0.0.1', localAddress: `127.0.0.${10 + (i % 10)}` });
@@ -97,14 +96,14 @@ describe('the telnet server under abuse (issue 12)', () => {
   }, 60_000);
 
   it('an idle player is disconnected after idle_timeout_ms', async () => {
-    const game = await games.start({ idleTimeoutMs: 1500 });
+    const game = await games.start(games.withServer({ idleTimeoutMs: 1500 }));
     const c = await games.client(game);
     await loggedIn(c, 'Ida');
     await c.expect('You have been idle too long.', 10_000);
   });
 
   it('parallel brute force from many addresses is slowed per name, and the owner still gets in', async () => {
-    const game = await games.start({ loginFailures: 5, loginSlowdownBaseMs: 100, loginSlowdownMaxMs: 1000 });
+    const game = await games.start(games.withServer({ loginFailures: 5, loginSlowdownBaseMs: 100, loginSlowdownMaxMs: 1000 }));
     const owner = await games.client(game);
     await owner.login('Dee', 'dees-real-password', true);
     owner.close();
@@ -161,7 +160,7 @@ describe('shutdown and start-up (issue 12)', () => {
   };
 
   it('SIGTERM with a half-open idle connection and a client that never reads still finishes promptly', async () => {
-    const path = games.config().sqlite.path;
+    const path = games.worldConfig().sqlite.path;
     const app = main({ AETHYR_SQLITE_PATH: path, AETHYR_PROJECTIONS_PATH: join(dirname(path), 'p.db') });
     const port = await new Promise<number>((resolve, reject) => {
       app.child.stdout.on('data', () => {
@@ -188,7 +187,7 @@ describe('shutdown and start-up (issue 12)', () => {
   }, 30_000);
 
   it('a data path under a regular file, or a port in use, is one clear line naming the option, exit 1', async () => {
-    const dir = dirname(games.config().sqlite.path);
+    const dir = dirname(games.worldConfig().sqlite.path);
     writeFileSync(join(dir, 'a-file'), 'not a folder');
     const underFile = main({ AETHYR_SQLITE_PATH: join(dir, 'a-file', 'world.db'), AETHYR_PROJECTIONS_PATH: join(dir, 'p.db') });
     expect(await underFile.exit).toBe(1);

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, expect, it } from 'vitest';
-import { testGames } from '../support/testGame.ts';
+import { gameHarness } from '../support/gameHarness.ts';
 
 /**
  * Issue 11: the real Debian `telnet` client, driven in tmux, against a real server. Before, one Ctrl-C
@@ -9,12 +9,11 @@ import { testGames } from '../support/testGame.ts';
  * TIMING-MARK) froze the client for good, because the server never answered the timing mark.
  */
 const run = promisify(execFile);
-const games = testGames();
+const games = gameHarness();
 const tmuxSocket = `aethyr-test-${process.pid}`;
 const tmux = (...args: string[]) => run('tmux', ['-L', tmuxSocket, ...args]);
 afterAll(async () => {
   await tmux('kill-server').catch(() => undefined);
-  await games.cleanup();
 });
 
 /** Polls the pane until `pattern` shows, or fails with what the screen showed at the deadline. */

@@ -1,13 +1,12 @@
 import { createServer, type AddressInfo } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { Session } from '../../src/game/server/Session.ts';
 import { formatForClient } from '../../src/game/verbs/output.ts';
 import { AYT, DO, GA, IAC, IP, OPT, SB, SE, WILL } from '../../src/game/telnet/protocol.ts';
-import { testGames } from '../support/testGame.ts';
+import { gameHarness } from '../support/gameHarness.ts';
 
 /** Issue 11, item 4 and the telnet section, over a real socket: prompts, notices, NAWS, IAC commands. */
-const games = testGames();
-afterEach(() => games.cleanup());
+const games = gameHarness();
 
 it('prompts end in GA, notices take a fresh line (no bare CR) and redraw the prompt, overlong lines get a prompt back', async () => {
   const game = await games.start();

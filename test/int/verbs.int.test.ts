@@ -14,7 +14,7 @@ async function check(c: MudClient, line: string, reply: string | RegExp): Promis
 describe('the verbs players reach for first, over a real socket', () => {
   it('help, looking, talking, containers, equipment messages, colours and wrapping', async () => {
     const config = h.worldConfig();
-    const game = await h.start({ ...config, server: { ...config.server, commandBurst: 200, commandsPerSecond: 200 } });
+    const game = await h.start(h.withServer({ commandBurst: 200, commandsPerSecond: 200 }, config));
     const ann = await h.client(game);
     await ann.login('Ann', 'anns-password', true);
     const bob = await h.client(game);

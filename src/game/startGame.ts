@@ -42,7 +42,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
     health: async () => {
       const stats = await runtime.stats();
       const projection = projections.status();
-      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, projection };
+      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, queuedOutputBytes: server.queuedOutputBytes, projection };
     },
   });
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { metricNames } from '../../src/metrics/metrics.ts';
 import { gameHarness } from '../support/gameHarness.ts';
 
 const h = gameHarness();
@@ -28,5 +29,9 @@ describe('/metrics of a live server', () => {
     expect(text).toMatch(/aethyr_game_commands_total\{verb="get",outcome="not_found"\} 1/);
     expect(text).toMatch(/aethyr_game_commands_total\{verb="unread",outcome="rate_limited"\} [1-9]/);
     expect(text).toMatch(/^nodejs_active_handles_all_types \d+/m);
+    // The server-under-abuse counters are exposed (and promtool-clean) before anything has happened.
+    for (const name of [metricNames.gameOutputDropped, metricNames.gameLoginsSlowed, metricNames.gameDisconnects, metricNames.gameConnectionsRefused]) {
+      expect(text).toContain(`# TYPE ${name} counter`);
+    }
   });
 });

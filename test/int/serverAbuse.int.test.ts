@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GameServer, type GameServerOptions } from '../../src/game/server/GameServer.ts';
 import { Manager } from '../../src/game/Manager.ts';
 import { seedWorld } from '../../src/game/seed.ts';
-import { createMetrics } from '../../src/metrics/metrics.ts';
+import type { RunningGame } from '../../src/game/startGame.ts';
+import { createMetrics, type Metrics } from '../../src/metrics/metrics.ts';
 import { createProjections } from '../../src/projections/projections.ts';
 import { silentLogger } from '../../src/runtime/logger.ts';
 import { openRuntime } from '../../src/runtime/openRuntime.ts';
@@ -21,7 +22,7 @@ afterEach(async () => {
 });
 
 /** A GameServer of our own (not through startGame), to look at what it buffers. */
-async function gameServer(limits: Partial<GameServerOptions>): Promise<{ server: GameServer; port: number }> {
+async function gameServer(limits: Partial<GameServerOptions>): Promise<{ server: GameServer; port: number; metrics: Metrics }> {
   const config = games.worldConfig();
   const metrics = createMetrics();
   const runtime = await openRuntime(config, { metrics, logger: silentLogger });
@@ -35,7 +36,12 @@ async function gameServer(limits: Partial<GameServerOptions>): Promise<{ server:
     await projections.close();
     await runtime.close();
   });
-  return { server, port };
+  return { server, port, metrics };
+}
+
+/** What a running game's /metrics says. */
+async function metricsOf(game: RunningGame): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${game.metrics.port}/metrics`)).text();
 }
 
 const loggedIn = async (c: MudClient, name: string) => c.login(name, `${name.toLowerCase()}-password`, true);
@@ -43,7 +49,7 @@ const loggedIn = async (c: MudClient, name: string) => c.login(name, `${name.toL
 describe('the telnet server under abuse (issue 12)', () => {
   it('a client that never reads costs at most max_output_bytes, and is told what it missed', async () => {
     const maxOutputBytes = 16_384;
-    const { server, port } = await gameServer({ maxOutputBytes, maxLineBytes: 4096, commandBurst: 1000, commandsPerSecond: 100_000 });
+    const { server, port, metrics } = await gameServer({ maxOutputBytes, maxLineBytes: 4096, commandBurst: 1000, commandsPerSecond: 100_000 });
     const sleeper = await games.client(port);
     await loggedIn(sleeper, 'Sam');
     sleeper.socket.pause(); // reads nothing from now on
@@ -63,6 +69,8 @@ describe('the telnet server under abuse (issue 12)', () => {
     talker.send('say are you there?');
     await sleeper.expect(/\[\d+ bytes of output were dropped: your connection did not keep up\.\]/, 20_000);
     expect(await talker.ask('who', /2 online/)).toBeTruthy();
+    const dropped = (await metrics.gameOutputDropped.get()).values[0]?.value ?? 0;
+    expect(dropped).toBeGreaterThan(1_000_000); // counted in aethyr_game_output_dropped_bytes_total
   }, 60_000);
 
   it('slowloris: connections trickling a byte a second never keep new players from a name prompt', async () => {
@@ -93,6 +101,9 @@ describe('the telnet server under abuse (issue 12)', () => {
     const slow = await games.client(game);
     slow.send(Buffer.from('N'));
     await slow.expect('You took too long to log in.', 10_000);
+    const counted = await metricsOf(game);
+    expect(counted).toMatch(/aethyr_game_disconnects_total\{reason="login_evicted"\} [1-9]/);
+    expect(counted).toMatch(/aethyr_game_disconnects_total\{reason="login_timeout"\} [1-9]/);
   }, 60_000);
 
   it('an idle player is disconnected after idle_timeout_ms', async () => {
@@ -100,6 +111,7 @@ describe('the telnet server under abuse (issue 12)', () => {
     const c = await games.client(game);
     await loggedIn(c, 'Ida');
     await c.expect('You have been idle too long.', 10_000);
+    expect(await metricsOf(game)).toMatch(/aethyr_game_disconnects_total\{reason="idle_timeout"\} 1$/m);
   });
 
   it('parallel brute force from many addresses is slowed per name, and the owner still gets in', async () => {
@@ -121,6 +133,9 @@ describe('the telnet server under abuse (issue 12)', () => {
     // Spaced 0, 100, 300, 700 ms; the next would wait beyond 1 s and is refused (before: all 30 checked).
     expect(wrong).toBeLessThanOrEqual(4);
     expect(answers.filter((a) => a.includes('Welcome, Dee')).length).toBeLessThanOrEqual(1);
+    const counted = await metricsOf(game);
+    expect(counted).toMatch(/aethyr_game_logins_slowed_total [1-9]/);
+    expect(counted).toMatch(/aethyr_game_logins_total\{outcome="busy"\} [1-9]/);
     // The owner, from the address Dee was made on, is not slowed and not locked out.
     const back = await games.client(game);
     expect(await back.login('Dee', 'dees-real-password', false)).toContain('Town Square');

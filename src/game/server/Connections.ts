@@ -22,6 +22,18 @@ export interface ConnectionLimits {
   readonly shutdownGraceMs: number;
 }
 
+/** Why a connection was turned away at accept, or cut by the server (metric labels). */
+export type RefusalReason = 'full' | 'per_address' | 'shutting_down';
+export type CutReason = 'login_evicted' | 'login_timeout' | 'idle_timeout' | 'shutdown_forced';
+
+/** What Connections reports as it enforces its limits (for metrics). */
+export interface ConnectionEvents {
+  refused(reason: RefusalReason): void;
+  cut(reason: CutReason): void;
+}
+
+const ignore: ConnectionEvents = { refused: () => undefined, cut: () => undefined };
+
 interface Entry {
   readonly session: Session;
   readonly timer: { current: NodeJS.Timeout | undefined };
@@ -41,16 +53,19 @@ export class Connections {
   /** Those still logging in, oldest first. */
   readonly #loggingIn = new Set<Session>();
   readonly #perAddress = new Map<string, number>();
+  readonly #events: ConnectionEvents;
   #stopping = false;
 
-  constructor(limits: ConnectionLimits, accept: (socket: Socket) => Session, logger: Logger, onClose: (session: Session) => void) {
+  constructor(limits: ConnectionLimits, accept: (socket: Socket) => Session, logger: Logger, onClose: (session: Session) => void, events: ConnectionEvents = ignore) {
     this.#limits = limits;
     this.#logger = logger;
+    this.#events = events;
     this.#server = createServer((socket) => {
       socket.on('error', () => undefined);
       const refusal = this.#admit(socket.remoteAddress ?? 'unknown');
       if (refusal) {
-        socket.end(`${refusal}\r\n`);
+        this.#events.refused(refusal.reason);
+        socket.end(`${refusal.text}\r\n`);
         socket.setTimeout(1000, () => socket.destroy());
         return;
       }
@@ -113,18 +128,22 @@ export class Connections {
     second.cancel();
     const stuck = [...this.#open.keys()];
     if (stuck.length) this.#logger.warn('shutdown: destroying connections that did not close in time', { count: stuck.length });
-    for (const session of stuck) session.socket.destroy();
+    for (const session of stuck) {
+      this.#events.cut('shutdown_forced');
+      session.socket.destroy();
+    }
     await closed;
   }
 
   /** Why a connection from `address` is turned away, or undefined after making room for it. */
-  #admit(address: string): string | undefined {
-    if (this.#stopping) return 'The server is shutting down.';
+  #admit(address: string): { reason: RefusalReason; text: string } | undefined {
+    if (this.#stopping) return { reason: 'shutting_down', text: 'The server is shutting down.' };
     if ((this.#perAddress.get(address) ?? 0) >= this.#limits.maxPerAddress && !this.#evictLogin(address)) {
-      return 'Too many connections from your address.';
+      return { reason: 'per_address', text: 'Too many connections from your address.' };
     }
-    if (this.#loggingIn.size >= this.#limits.loginSlots && !this.#evictLogin()) return 'The server is full. Try again later.';
-    if (this.#open.size >= this.#limits.maxConnections && !this.#evictLogin()) return 'The server is full. Try again later.';
+    const full = { reason: 'full', text: 'The server is full. Try again later.' } as const;
+    if (this.#loggingIn.size >= this.#limits.loginSlots && !this.#evictLogin()) return full;
+    if (this.#open.size >= this.#limits.maxConnections && !this.#evictLogin()) return full;
     return undefined;
   }
 
@@ -132,6 +151,7 @@ export class Connections {
   #evictLogin(address?: string): boolean {
     for (const session of this.#loggingIn) {
       if (address !== undefined && session.address !== address) continue;
+      this.#events.cut('login_evicted');
       session.close('Too many connections are logging in; yours waited longest. Try again.');
       this.#destroySoon(session);
       this.#remove(session);
@@ -146,7 +166,10 @@ export class Connections {
     this.#loggingIn.add(session);
     this.#perAddress.set(session.address, (this.#perAddress.get(session.address) ?? 0) + 1);
     timer.current = setTimeout(() => {
-      if (this.#loggingIn.has(session)) session.close('You took too long to log in. Goodbye.');
+      if (this.#loggingIn.has(session)) {
+        this.#events.cut('login_timeout');
+        session.close('You took too long to log in. Goodbye.');
+      }
       this.#destroySoon(session);
     }, this.#limits.loginTimeoutMs);
     timer.current.unref();
@@ -163,6 +186,7 @@ export class Connections {
     timer.current = setTimeout(() => {
       if (!this.#open.has(session)) return;
       if (Date.now() - session.lastLineAt >= this.#limits.idleTimeoutMs) {
+        this.#events.cut('idle_timeout');
         session.close('You have been idle too long. Goodbye.');
         this.#destroySoon(session);
       } else this.#armIdle(session, timer);

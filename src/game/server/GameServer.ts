@@ -96,7 +96,10 @@ export class GameServer {
       idleTimeoutMs: o.idleTimeoutMs,
       shutdownGraceMs: o.shutdownGraceMs,
     };
-    this.#connections = new Connections(limits, (socket) => this.#connect(socket), o.logger, (session) => this.#disconnect(session));
+    this.#connections = new Connections(limits, (socket) => this.#connect(socket), o.logger, (session) => this.#disconnect(session), {
+      refused: (reason) => o.metrics.gameConnectionsRefused.inc({ reason }),
+      cut: (reason) => o.metrics.gameDisconnects.inc({ reason }),
+    });
     const server = this;
     this.#world = {
       manager: this.#o.manager,
@@ -153,6 +156,7 @@ export class GameServer {
         perSecond,
         maxOutputBytes,
         onRateLimited: () => metrics.gameCommands.inc({ verb: 'unread', outcome: 'rate_limited' }),
+        onOutputDropped: (bytes) => metrics.gameOutputDropped.inc(bytes),
       },
       (s, line) => this.#line(s, line),
     );
@@ -224,6 +228,7 @@ export class GameServer {
           player = await manager.login(login.name, line);
           return player !== undefined;
         });
+        if ('waitedMs' in outcome && outcome.waitedMs > 0) metrics.gameLoginsSlowed.inc();
         if (outcome.result === 'locked') {
           metrics.logins.inc({ outcome: 'locked' });
           return session.close('Too many failed logins from your address. Try again later.');

@@ -12,6 +12,8 @@ export interface SessionOptions {
   readonly maxOutputBytes: number;
   /** Called for each command refused by the rate limit (for metrics). */
   readonly onRateLimited?: () => void;
+  /** Called with the size of each piece of output dropped because the client did not keep up (for metrics). */
+  readonly onOutputDropped?: (bytes: number) => void;
 }
 
 /** The terminal width assumed until the client reports one (NAWS). */
@@ -146,6 +148,7 @@ export class Session {
     const limit = control ? 2 * this.#options.maxOutputBytes : this.#options.maxOutputBytes;
     if (this.socket.writableLength + bytes.length > limit) {
       this.#droppedBytes += bytes.length;
+      this.#options.onOutputDropped?.(bytes.length);
       return;
     }
     if (this.#droppedBytes > 0 && !control) this.socket.write(TelnetProtocol.encode(`\r\n${this.#droppedNotice()}\r\n`));

@@ -50,7 +50,6 @@ type LoginStage =
   | { readonly stage: 'new-password'; readonly name: string }
   | { readonly stage: 'confirm'; readonly name: string; readonly password: string };
 
-const NAME = /^[A-Za-z][A-Za-z0-9_-]{1,19}$/;
 /**
  * The telnet-compatible MUD server: every action is a Manager call (commands → events), and nothing
  * here keeps world state of its own: who is connected, and where they stand as read from the store.

@@ -27,9 +27,9 @@ export interface GameWorld {
   online(): readonly Session[];
   /** Every open connection (logged in or not). */
   readonly connections: number;
-  /** Tells everyone in a room (but `except`) something, each on a fresh line followed by their prompt. */
+  /** Tells everyone in a room (but `except`) something, as `notify` does. */
   toRoom(roomId: string, text: string, except?: Session): void;
-  /** Tells one other session something, followed by their prompt. */
+  /** Tells one other session something, formatted for it (Session.notify: a fresh line, the prompt drawn again). */
   notify(session: Session, text: string): void;
   /** Turns ANSI colour on or off for one session. */
   setColors(session: Session, on: boolean): void;

@@ -1,4 +1,4 @@
-import { currentSchemaVersions } from '../src/domain/events.ts';
+import { currentSchemaVersions } from '../src/world/events.ts';
 import { ImmudbClient } from '../src/eventStore/immudb/ImmudbClient.ts';
 import { ImmudbEventStore } from '../src/eventStore/immudb/ImmudbEventStore.ts';
 import type { NewEvent } from '../src/eventStore/types.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { gameObjectMachine } from '../machines/index.ts';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
-import { currentSchemaVersions } from '../src/domain/events.ts';
+import { currentSchemaVersions } from '../src/world/events.ts';
 import { silentLogger } from '../src/runtime/logger.ts';
 import { createRuntime } from '../src/createRuntime.ts';
 import { round, type Benchmark } from './lib/harness.ts';

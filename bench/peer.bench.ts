@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getSQLiteEventStore } from '@event-driven-io/emmett-sqlite';
-import { currentSchemaVersions } from '../src/domain/events.ts';
+import { currentSchemaVersions } from '../src/world/events.ts';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { NewEvent } from '../src/eventStore/types.ts';
 import { round, timed, type Benchmark } from './lib/harness.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { aggregateMachines, initialState, replay, toPersisted } from '../machines/index.ts';
-import { currentSchemaVersions, type DomainEvent } from '../src/domain/events.ts';
+import { currentSchemaVersions, type DomainEvent } from '../src/world/events.ts';
 import { SqliteEventStore } from '../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { NewEvent } from '../src/eventStore/types.ts';
 import { silentLogger } from '../src/runtime/logger.ts';

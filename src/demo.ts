@@ -1,4 +1,4 @@
-import type { Command } from './domain/commands.ts';
+import type { Command } from './world/commands.ts';
 import { hashPassword } from './domain/password.ts';
 import { redactSecrets } from './domain/redact.ts';
 import type { Runtime } from './runtime/runtime.ts';

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aggregateMachines, initialState, replay, toPersisted, type FoldState } from '../../machines/index.ts';
-import { currentSchemaVersions, type DomainEvent } from '../../src/domain/events.ts';
-import type { AggregateKind } from '../../src/domain/state.ts';
+import { currentSchemaVersions, type DomainEvent } from '../../src/world/events.ts';
+import type { AggregateKind } from '../../src/world/state.ts';
 import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { NewEvent, Snapshot } from '../../src/eventStore/types.ts';
 import { prng } from './harness.ts';

@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs';
 import { loadConfig, type RuntimeConfig } from '../config/loadConfig.ts';
 import { redactSecrets } from '../domain/redact.ts';
 import { describe, isRuntimeError } from '../errors.ts';
 import { copyStore } from '../eventStore/copyStore.ts';
-import { recordCheckpoint, verifyCheckpoints } from '../eventStore/immudb/checkpoints.ts';
+import { readCheckpoints, recordCheckpoint, verifyCheckpoints } from '../eventStore/immudb/checkpoints.ts';
 import { ImmudbEventStore } from '../eventStore/immudb/ImmudbEventStore.ts';
 import { verifyStore, type VerifyReport } from '../eventStore/integrity.ts';
 import { exportStore, importStore } from '../eventStore/jsonl.ts';
@@ -15,21 +16,56 @@ import { WorkerPool } from '../pool/WorkerPool.ts';
 import { createProjections } from '../projections/projections.ts';
 import { progressReporter } from './progress.ts';
 
-const USAGE = `usage: npm run cli -- <command> [options]   (config: --config conf/server.yml)
-  stats                                   event, aggregate and snapshot counts
-  history <id>                            an aggregate's events, readable
-  state <id> [--at-version N | --at-time ISO]
-  verify                                  check the hash chains (and ImmuDB checkpoints)
-  migrate --from sqlite|immudb --to immudb|sqlite
-  rebuild                                 replay the store into fresh read-model tables, then swap
-  rebuild-world [--use-snapshots]         replay every aggregate, report divergence, fresh snapshots
-  export <file.jsonl>                     whole store to JSON Lines
-  import <file.jsonl>                     checked first; nothing is written if it fails`;
+/** Every command: how to type it, one line for the list, and what `<command> --help` says. */
+const COMMANDS: Readonly<Record<string, { readonly usage: string; readonly summary: string; readonly help: string }>> = {
+  stats: { usage: 'stats', summary: 'event, aggregate and snapshot counts', help: 'Prints the store\'s counts as JSON.' },
+  history: {
+    usage: 'history <id>',
+    summary: "an aggregate's events, readable",
+    help: 'Every event of one aggregate, oldest first, with version, position, time, data (secrets redacted) and actor.\nIds look like player:ann, room:square, obj:<uuid>.',
+  },
+  state: {
+    usage: 'state <id> [--at-version N | --at-time ISO]',
+    summary: 'an aggregate now, or as it was',
+    help: 'The state of one aggregate (secrets redacted): now, after version N (1 up to its head), or at a moment (an ISO 8601 time).',
+  },
+  verify: { usage: 'verify', summary: 'check the hash chains (and ImmuDB checkpoints)', help: 'Checks every event against its hash and the store-wide chain; exit code 1 if anything fails.' },
+  migrate: {
+    usage: 'migrate --from sqlite|immudb --to immudb|sqlite [--database NAME] [--allow-default-credentials]',
+    summary: 'copy the whole history between stores',
+    help:
+      'Copies every event and snapshot not yet in the target, then verifies both. Writing into an ImmuDB server needs an\n' +
+      'explicit choice: --database NAME must name the configured database, the database must be empty or hold this\n' +
+      "same world, and ImmuDB's default immudb/immudb login is refused unless --allow-default-credentials is given.",
+  },
+  rebuild: { usage: 'rebuild', summary: 'replay the store into fresh read-model tables, then swap', help: 'Rebuilds the read model (projections) from the whole store; reads keep working meanwhile.' },
+  'rebuild-world': {
+    usage: 'rebuild-world [--use-snapshots]',
+    summary: 'replay every aggregate, report divergence, fresh snapshots',
+    help: 'Replays every aggregate from its events (or from its snapshot with --use-snapshots), reports any that differ, and writes fresh snapshots. Exit code 1 on divergence.',
+  },
+  export: { usage: 'export <file.jsonl>', summary: 'whole store to JSON Lines', help: 'Writes every event and snapshot to a JSON Lines file.' },
+  import: { usage: 'import <file.jsonl>', summary: 'checked first; nothing is written if it fails', help: 'Reads a JSON Lines backup into the configured store; the whole file is checked before anything is written.' },
+};
+
+const USAGE = [
+  'usage: npm run cli -- <command> [options]   (--config FILE, default conf/server.yml; <command> --help for more)',
+  ...Object.values(COMMANDS).map((c) => `  ${c.usage.split(' [--')[0]?.padEnd(38)} ${c.summary}`),
+].join('\n');
+
+const isCommand = (name: string | undefined): name is string => name !== undefined && Object.hasOwn(COMMANDS, name);
+
+const helpFor = (command: string): string => {
+  const c = COMMANDS[command] as (typeof COMMANDS)[string];
+  return `usage: npm run cli -- ${c.usage} [--config FILE]\n${c.help}`;
+};
 
 type Out = (line: string) => void;
 
-/** Thrown for bad usage: printed with the usage text, exit code 2. */
+/** Thrown for bad usage: one line pointing at --help, exit code 2. */
 class UsageError extends Error {}
+/** Thrown for a request that cannot be met (no such id, no such file): one line, exit code 1. */
+class CliError extends Error {}
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -66,14 +102,27 @@ function printVerify(out: Out, name: string, report: VerifyReport): void {
 }
 
 /** Runs one CLI command; returns the exit code. */
-export async function runCli(argv: readonly string[], out: Out = (l) => console.log(l)): Promise<number> {
+export async function runCli(argv: readonly string[], out: Out = (l) => console.log(l), err: Out = (l) => console.error(l)): Promise<number> {
   const args = [...argv];
   try {
-    const config = loadConfig(option(args, '--config') ?? 'conf/server.yml');
+    const configPath = option(args, '--config');
     const [command, ...rest] = args;
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      const topic = command === 'help' ? rest[0] : undefined;
+      if (topic !== undefined && !isCommand(topic)) throw new UsageError(`no such command: ${topic}`);
+      out(topic ? helpFor(topic) : USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    if (!isCommand(command)) throw new UsageError(`unknown command: ${command}`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      out(helpFor(command));
+      return 0;
+    }
+    if (configPath !== undefined && !existsSync(configPath)) throw new CliError(`--config ${configPath}: no such file`);
+    const config = loadConfig(configPath ?? 'conf/server.yml');
     switch (command) {
       case 'stats':
-        return withStore(config, 'configured', async (store) => {
+        return await withStore(config, 'configured', async (store) => {
           out(JSON.stringify(await store.stats()));
           return 0;
         });
@@ -82,13 +131,19 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
         const atVersion = option(rest, '--at-version');
         const atTime = option(rest, '--at-time');
         const id = rest[0];
-        if (!id) throw new UsageError(`${command} needs an aggregate id`);
+        if (!id) throw new UsageError(`${command} needs an aggregate id (e.g. player:ann)`);
+        if (atVersion !== undefined && atTime !== undefined) throw new UsageError('give --at-version or --at-time, not both');
+        if (atVersion !== undefined && !/^\d+$/.test(atVersion)) throw new UsageError(`--at-version must be a whole number, not "${atVersion}"`);
+        if (atTime !== undefined && Number.isNaN(Date.parse(atTime))) throw new UsageError(`--at-time must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not "${atTime}"`);
         const runtime = await openRuntime(config, { logger: silentLogger });
         try {
+          const head = await runtime.store.streamVersion(id);
+          if (head === 0) throw new CliError(`no aggregate with id "${id}"${await suggestId(runtime.store, id)}`);
+          if (atVersion !== undefined && (Number(atVersion) < 1 || Number(atVersion) > head)) {
+            throw new CliError(`--at-version ${atVersion} is outside ${id}'s history: versions run from 1 to ${head}`);
+          }
           if (command === 'history') {
-            const events = await runtime.history(id);
-            if (events.length === 0) out(`${id}: no events`);
-            for (const e of events) out(`v${e.version} #${e.position} ${e.occurredAt} ${e.type} ${JSON.stringify(redactSecrets(e.data))} by ${e.metadata.actorId ?? '-'}`);
+            for (const e of await runtime.history(id)) out(`v${e.version} #${e.position} ${e.occurredAt} ${e.type} ${JSON.stringify(redactSecrets(e.data))} by ${e.metadata.actorId ?? '-'}`);
           } else {
             const state =
               atVersion !== undefined
@@ -96,8 +151,8 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
                 : atTime !== undefined
                   ? await runtime.stateAt(id, { time: atTime })
                   : await runtime.state(id);
-            out(state ? JSON.stringify(redactSecrets(state), null, 2) : `${id}: did not exist then`);
-            if (!state && atVersion === undefined && atTime === undefined) return 1;
+            if (!state) throw new CliError(`${id} did not exist yet at ${atTime}`);
+            out(JSON.stringify(redactSecrets(state), null, 2));
           }
           return 0;
         } finally {
@@ -105,7 +160,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
         }
       }
       case 'verify':
-        return withStore(config, 'configured', async (store) => {
+        return await withStore(config, 'configured', async (store) => {
           const total = (await store.stats()).eventCount;
           const progress = progressReporter('verify', total);
           const report = await verifyStore(store, { onProgress: (n) => progress.update(n) });
@@ -126,12 +181,20 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
       case 'migrate': {
         const from = option(rest, '--from');
         const to = option(rest, '--to');
+        const database = option(rest, '--database');
+        const allowDefaultLogin = rest.includes('--allow-default-credentials');
         if (!from || !to || from === to || ![from, to].every((k) => k === 'sqlite' || k === 'immudb')) {
           throw new UsageError('migrate needs --from and --to, one sqlite and one immudb');
         }
-        return withStore(config, from as 'sqlite' | 'immudb', (source) =>
+        if (to === 'immudb') checkImmudbChoice(config, database, allowDefaultLogin);
+        else if (usesDefaultImmudbLogin(config) && !allowDefaultLogin) err(`warning: reading from ImmuDB ${config.immudb.host}:${config.immudb.port} with its default login immudb/immudb`);
+        return await withStore(config, from as 'sqlite' | 'immudb', (source) =>
           withStore(config, to as 'sqlite' | 'immudb', async (target) => {
-            const progress = progressReporter(`migrate ${from} → ${to}`, (await source.stats()).eventCount);
+            const sourceEvents = (await source.stats()).eventCount;
+            const targetEvents = (await target.stats()).eventCount;
+            if (to === 'immudb') await checkSameWorld(config, source, target, targetEvents);
+            out(`about to copy ${sourceEvents} events (and snapshots) from ${describeStore(config, from)} into ${describeStore(config, to)}, which holds ${targetEvents} events of this world`);
+            const progress = progressReporter(`migrate ${from} → ${to}`, sourceEvents);
             const report = await copyStore(source, target, { onProgress: (p) => progress.update(p.read) });
             progress.done(report.eventsRead);
             out(`copied ${report.eventsWritten} new events (${report.eventsRead - report.eventsWritten} already there) and ${report.snapshotsCopied} snapshots`);
@@ -143,7 +206,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
         );
       }
       case 'rebuild':
-        return withStore(config, 'configured', async (store) => {
+        return await withStore(config, 'configured', async (store) => {
           const projections = createProjections(store, { path: config.projections.path });
           try {
             const progress = progressReporter('rebuild', (await store.stats()).eventCount);
@@ -181,7 +244,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
       case 'import': {
         const file = rest[0];
         if (!file) throw new UsageError(`${command} needs a file`);
-        return withStore(config, 'configured', async (store) => {
+        return await withStore(config, 'configured', async (store) => {
           const progress = progressReporter(command, command === 'export' ? (await store.stats()).eventCount : undefined);
           if (command === 'export') {
             const report = await exportStore(store, file, (n) => progress.update(n));
@@ -200,10 +263,67 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      out(`error: ${error.message}\n${USAGE}`);
+      err(`error: ${error.message} (npm run cli -- --help)`);
       return 2;
     }
-    out(`error: ${isRuntimeError(error) ? `${error.code}: ${error.message}` : describe(error)}`);
+    if (error instanceof CliError) {
+      err(`error: ${error.message}`);
+      return 1;
+    }
+    err(`error: ${isRuntimeError(error) ? `${error.code}: ${error.message}` : describe(error)}`.split('\n')[0] as string);
     return 1;
   }
+}
+
+const describeStore = (config: RuntimeConfig, kind: string): string =>
+  kind === 'sqlite' ? `SQLite ${config.sqlite.path}` : `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database} (as ${config.immudb.user})`;
+
+const usesDefaultImmudbLogin = (config: { immudb: { user: string; password: string } }): boolean => config.immudb.user === 'immudb' && config.immudb.password === 'immudb';
+
+/**
+ * Writing into an ImmuDB server is an explicit choice: the database is named on the command line and
+ * matches the configuration, and ImmuDB's default login is never used without saying so.
+ */
+function checkImmudbChoice(config: RuntimeConfig, database: string | undefined, allowDefaultLogin: boolean): void {
+  const { host, port, user, password } = config.immudb;
+  if (database === undefined) {
+    throw new UsageError(`migrate writes into the ImmuDB server at ${host}:${port}: name its database with --database ${config.immudb.database} to confirm`);
+  }
+  if (database !== config.immudb.database) {
+    throw new CliError(`--database ${database} is not the configured database (${config.immudb.database} at ${host}:${port}); change store.immudb.database or the flag`);
+  }
+  if (usesDefaultImmudbLogin({ immudb: { user, password } }) && !allowDefaultLogin) {
+    throw new CliError(
+      "ImmuDB's default login immudb/immudb is configured: set store.immudb.user and password (or IMMUDB_USER, IMMUDB_PASSWORD), or pass --allow-default-credentials",
+    );
+  }
+}
+
+/**
+ * The target must be this world's: empty (and not recorded by the checkpoint file as having held
+ * events), or starting with the same first event as the source.
+ */
+async function checkSameWorld(config: RuntimeConfig, source: EventStore, target: EventStore, targetEvents: number): Promise<void> {
+  const where = `${config.immudb.host}:${config.immudb.port}/${config.immudb.database}`;
+  if (targetEvents === 0) {
+    const recorded = readCheckpoints(config.immudb.checkpointFile, config.immudb.database).at(-1);
+    if (recorded && recorded.position > 0) {
+      throw new CliError(`${where} is empty, but ${config.immudb.checkpointFile} records ${recorded.position} events there: not writing into a database that lost its history`);
+    }
+    return;
+  }
+  const [ours] = await source.readAll({ after: 0, limit: 1 });
+  const [theirs] = await target.readAll({ after: 0, limit: 1 });
+  if (ours?.eventId !== theirs?.eventId) {
+    throw new CliError(`${where} holds another world (its first event is not this world's first event): not writing into it`);
+  }
+}
+
+/** For an id that does not exist: a likely id of the same name (`ann` → player:ann), or the id forms. */
+async function suggestId(store: EventStore, id: string): Promise<string> {
+  for (const prefix of ['player:', 'room:', 'obj:']) {
+    const guess = `${prefix}${id.trim().toLowerCase()}`;
+    if (guess !== id && (await store.streamVersion(guess)) > 0) return `; did you mean ${guess}?`;
+  }
+  return '; ids look like player:ann, room:square or obj:<uuid> (`history` takes the same ids)';
 }

@@ -79,6 +79,21 @@ export const configFileSchema = z.strictObject({
       command_burst: positiveInt.default(20),
       commands_per_second: positiveInt.default(10),
       login_failures_per_minute: positiveInt.default(5),
+      login_slowdown_base_ms: nonNegativeInt.default(1000),
+      login_slowdown_max_ms: nonNegativeInt.default(30_000),
+      max_connections_per_address: positiveInt.default(20),
+      login_slots: positiveInt.default(200),
+      login_timeout_ms: positiveInt.default(60_000),
+      idle_timeout_ms: positiveInt.default(3_600_000),
+      max_output_bytes: z.number().int().min(4096).default(262_144),
+      shutdown_grace_ms: nonNegativeInt.default(5000),
+    })
+    .superRefine((server, ctx) => {
+      for (const option of ['login_slots', 'max_connections_per_address'] as const) {
+        if (server[option] > server.max_connections) {
+          ctx.addIssue({ code: 'custom', path: [option], message: `must be at most max_connections (${server.max_connections})` });
+        }
+      }
     })
     .prefault({}),
   metrics: z

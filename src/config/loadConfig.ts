@@ -30,6 +30,14 @@ export interface RuntimeConfig extends Omit<RuntimeOptions, 'store' | 'aggregate
     readonly commandBurst: number;
     readonly commandsPerSecond: number;
     readonly loginFailures: number;
+    readonly loginSlowdownBaseMs: number;
+    readonly loginSlowdownMaxMs: number;
+    readonly maxConnectionsPerAddress: number;
+    readonly loginSlots: number;
+    readonly loginTimeoutMs: number;
+    readonly idleTimeoutMs: number;
+    readonly maxOutputBytes: number;
+    readonly shutdownGraceMs: number;
   };
   readonly metricsServer: { readonly host: string; readonly port: number };
 }
@@ -77,6 +85,14 @@ export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
       commandBurst: file.server.command_burst,
       commandsPerSecond: file.server.commands_per_second,
       loginFailures: file.server.login_failures_per_minute,
+      loginSlowdownBaseMs: file.server.login_slowdown_base_ms,
+      loginSlowdownMaxMs: file.server.login_slowdown_max_ms,
+      maxConnectionsPerAddress: file.server.max_connections_per_address,
+      loginSlots: file.server.login_slots,
+      loginTimeoutMs: file.server.login_timeout_ms,
+      idleTimeoutMs: file.server.idle_timeout_ms,
+      maxOutputBytes: file.server.max_output_bytes,
+      shutdownGraceMs: file.server.shutdown_grace_ms,
     },
     metricsServer: file.metrics,
   };

@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import type { Command } from '../domain/commands.ts';
+import type { Command } from '../world/commands.ts';
 import { hashPassword, verifyPassword } from '../domain/password.ts';
-import type { AggregateState, PlayerState, RoomState } from '../domain/state.ts';
-import type { Attributes } from '../domain/schemas.ts';
+import type { AggregateState, PlayerState, RoomState } from '../world/state.ts';
+import type { Attributes } from '../world/schemas.ts';
 import { CommandRejectedError, NotFoundError } from '../errors.ts';
+import { nameSkeleton } from './login/names.ts';
 import type { EventMetadata } from '../eventStore/types.ts';
 import type { CommandResult } from '../runtime/actorHost.ts';
 import type { Runtime } from '../runtime/runtime.ts';
 
-/** The id a player's character gets: one per name, so the store itself keeps names unique. */
-export const playerId = (name: string): string => `player:${name.trim().toLowerCase()}`;
+/**
+ * The id a player's character gets: one per name skeleton (case and look-alike letters folded), so
+ * the store itself keeps names unique, "Ann" and Cyrillic "Аnn" included. ASCII names: player:<lower case>.
+ */
+export const playerId = (name: string): string => `player:${nameSkeleton(name)}`;
+
+/** The world's marker aggregate: it exists once the first builder has been chosen, and names them. */
+export const FIRST_BUILDER = 'world:first-builder';
+
+const firstBuilderMarker = (builderId: string): Command => ({
+  type: 'CreateGameObject',
+  id: FIRST_BUILDER,
+  name: `first builder: ${builderId}`,
+  generic: 'marker',
+  containerId: null,
+});
 
 /**
  * The API game code uses: game intentions, never hand-built commands. Every call sends commands to
@@ -91,11 +106,49 @@ export class Manager {
   /** Creates a player character; the password is hashed with scrypt here and never stored or logged. */
   async createPlayer(player: { name: string; password: string; roomId?: string; admin?: boolean }): Promise<string> {
     const id = playerId(player.name);
-    const commands: Command[] = [{ type: 'CreatePlayer', id, name: player.name.trim(), passwordHash: await hashPassword(player.password) }];
-    if (player.roomId) commands.push({ type: 'UpdateGameObjectContainer', id, containerId: player.roomId });
-    if (player.admin) commands.push({ type: 'UpdatePlayerAdminStatus', id, admin: true });
-    await this.#runtime.transaction(commands, this.#meta);
+    const passwordHash = await hashPassword(player.password);
+    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, player.admin ?? false), this.#meta);
     return id;
+  }
+
+  /**
+   * Creates a character that becomes the world's builder if, and only if, it is the first. Decided in
+   * the write model: the character and the FIRST_BUILDER marker are created in one transaction, and the
+   * store lets exactly one creation of the marker succeed (every other one is refused ALREADY_EXISTS and
+   * the character is then created as an ordinary player). No read model is consulted.
+   */
+  async createCharacter(player: { name: string; password: string; roomId?: string }): Promise<{ id: string; builder: boolean }> {
+    const id = playerId(player.name);
+    const passwordHash = await hashPassword(player.password);
+    try {
+      await this.#runtime.transaction([firstBuilderMarker(id), ...this.#playerCommands(id, player.name, passwordHash, player.roomId, true)], this.#meta);
+      return { id, builder: true };
+    } catch (error) {
+      if (!(error instanceof CommandRejectedError && error.reason === 'ALREADY_EXISTS' && error.aggregateId === FIRST_BUILDER)) throw error;
+    }
+    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, false), this.#meta);
+    return { id, builder: false };
+  }
+
+  /**
+   * For worlds made before the FIRST_BUILDER marker existed: when the world already has a builder
+   * (`builderId`, found by the caller), records it as the first so no later character is promoted.
+   * A no-op when the marker exists.
+   */
+  async recordFirstBuilder(builderId: string): Promise<void> {
+    if (await this.#runtime.state(FIRST_BUILDER)) return;
+    try {
+      await this.#runtime.transaction([firstBuilderMarker(builderId)], this.#meta);
+    } catch (error) {
+      if (!(error instanceof CommandRejectedError && error.reason === 'ALREADY_EXISTS')) throw error;
+    }
+  }
+
+  #playerCommands(id: string, name: string, passwordHash: string, roomId: string | undefined, admin: boolean): Command[] {
+    const commands: Command[] = [{ type: 'CreatePlayer', id, name: name.trim(), passwordHash }];
+    if (roomId) commands.push({ type: 'UpdateGameObjectContainer', id, containerId: roomId });
+    if (admin) commands.push({ type: 'UpdatePlayerAdminStatus', id, admin: true });
+    return commands;
   }
 
   /** The player if name and password match; undefined otherwise (never says which was wrong). */

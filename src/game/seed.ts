@@ -24,10 +24,11 @@ export async function seedWorld(manager: Manager): Promise<boolean> {
   await manager.digExit(START_ROOM, 'west', 'room:garden', 'east');
   const items = [
     { id: 'obj:helm', name: 'an iron helm', generic: 'armour', heldBy: 'room:smithy', attributes: { slot: 'head' } },
-    { id: 'obj:sword', name: 'a short sword', generic: 'weapon', heldBy: 'room:smithy', attributes: { damage: 4 } },
+    { id: 'obj:sword', name: 'a short sword', generic: 'weapon', heldBy: 'room:smithy', attributes: { damage: 4, description: 'A plain blade, notched near the hilt.' } },
     { id: 'obj:cloak', name: 'a grey cloak', generic: 'armour', heldBy: 'room:tavern', attributes: { slot: 'body' } },
     { id: 'obj:bread', name: 'a loaf of bread', generic: 'food', heldBy: 'room:tavern' },
-    { id: 'obj:lantern', name: 'a brass lantern', generic: 'light', heldBy: 'room:cellar' },
+    { id: 'obj:chest', name: 'an old chest', generic: 'container', heldBy: 'room:cellar', attributes: { container: true, description: 'Iron bands hold its warped boards together.' } },
+    { id: 'obj:lantern', name: 'a brass lantern', generic: 'light', heldBy: 'obj:chest' },
     { id: 'obj:trowel', name: 'a garden trowel', generic: 'tool', heldBy: 'room:garden' },
   ];
   for (const item of items) await manager.createObject(item);

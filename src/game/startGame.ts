@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
-import { collectDefaultMetrics } from 'prom-client';
 import type { RuntimeConfig } from '../config/loadConfig.ts';
 import { startMetricsServer } from '../metrics/httpServer.ts';
 import { createMetrics } from '../metrics/metrics.ts';
+import { collectProcessMetrics } from '../metrics/processMetrics.ts';
 import { createProjections } from '../projections/projections.ts';
 import { stderrLogger, type Logger } from '../runtime/logger.ts';
 import { openRuntime } from '../openRuntime.ts';
@@ -22,12 +22,17 @@ export interface RunningGame {
 /** Opens the world (store, runtime, projections), seeds it on first start, and starts the servers. */
 export async function startGame(config: RuntimeConfig, logger: Logger = stderrLogger): Promise<RunningGame> {
   const metrics = createMetrics();
-  collectDefaultMetrics({ register: metrics.registry });
+  collectProcessMetrics(metrics.registry);
   const runtime = await openRuntime(config, { metrics, logger });
   const projections = createProjections(runtime.store, { path: config.projections.path, batchSize: config.projections.batchSize, pollMs: config.projections.pollMs, metrics, logger });
   projections.start();
   const manager = new Manager(runtime, { actorId: 'server' });
   const seeded = await seedWorld(manager.as('seed'));
+  // A world made before the first-builder marker: its existing builder (the read model is caught up to
+  // the store's head here, before anyone can connect) is recorded as the first.
+  await projections.catchUp();
+  const [builder] = projections.readModel.admins();
+  if (builder) await manager.as('seed').recordFirstBuilder(builder.id);
   const server = new GameServer({ manager, metrics, projections, logger, ...config.server });
   const game = await server.start();
   const http = await startMetricsServer({
@@ -37,7 +42,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
     health: async () => {
       const stats = await runtime.stats();
       const projection = projections.status();
-      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, projection };
+      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, queuedOutputBytes: server.queuedOutputBytes, projection };
     },
   });
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { AggregateKind } from '../domain/state.ts';
-import type { JsonValue } from '../domain/schemas.ts';
+import type { AggregateKind } from '../world/state.ts';
+import type { JsonValue } from '../world/schemas.ts';
 
 export interface ObjectRow {
   readonly id: string;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { DomainEventType } from '../domain/events.ts';
+import type { DomainEventType } from '../world/events.ts';
 import { describe } from '../errors.ts';
 import type { EventStore, StoredEvent } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';

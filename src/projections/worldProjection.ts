@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { kindOfGeneric } from '../domain/state.ts';
+import { kindOfGeneric } from '../world/state.ts';
 import type { StoredEvent } from '../eventStore/types.ts';
 import { WORLD_TABLES, type WorldTable } from './schema.ts';
 

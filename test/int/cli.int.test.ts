@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
 import { runDemo } from '../../src/demo.ts';
+import { Manager } from '../../src/game/Manager.ts';
 import { createRuntime, silentLogger } from '../../src/index.ts';
 import { immudbOptions } from '../support/immudb.ts';
 import { tempDirs } from '../support/tempStore.ts';
@@ -29,7 +31,7 @@ async function setup() {
 
 async function cli(...args: string[]): Promise<{ code: number; text: string }> {
   const lines: string[] = [];
-  const code = await runCli(args, (line) => lines.push(line));
+  const code = await runCli(args, (line) => lines.push(line), (line) => lines.push(line));
   return { code, text: lines.join('\n') };
 }
 
@@ -59,7 +61,9 @@ it('verify passes, then fails with exit code 1 on a tampered row', async () => {
 
 it('migrates sqlite → immudb and verifies there with a server checkpoint; export and import round-trip', async () => {
   const { config, immudbConfig } = await setup();
-  const migrated = await cli('migrate', '--from', 'sqlite', '--to', 'immudb', '--config', config);
+  const database = /database: (\S+)/.exec(readFileSync(config, 'utf8'))?.[1] as string;
+  const migrated = await cli('migrate', '--from', 'sqlite', '--to', 'immudb', '--database', database, '--allow-default-credentials', '--config', config);
+  expect(migrated.text).toMatch(/^about to copy 16 events \(and snapshots\) from SQLite \S+ into ImmuDB 127\.0\.0\.1:\d+\/\S+ \(as immudb\), which holds 0 events of this world$/m);
   expect(migrated.text).toContain('copied 16 new events (0 already there)');
   expect(migrated.text).toContain('both stores hold the same history');
   expect(migrated.code).toBe(0);
@@ -76,7 +80,7 @@ it('migrates sqlite → immudb and verifies there with a server checkpoint; expo
 });
 
 it('reports usage errors with exit code 2 and bad config with exit code 1', async () => {
-  expect(await cli('teleport')).toMatchObject({ code: 2, text: expect.stringMatching(/unknown command: teleport\nusage:/) });
+  expect(await cli('teleport')).toEqual({ code: 2, text: 'error: unknown command: teleport (npm run cli -- --help)' });
   expect((await cli('migrate', '--from', 'sqlite', '--to', 'sqlite')).code).toBe(2);
   expect((await cli('history')).code).toBe(2);
   const bad = temp.file('bad.yml');
@@ -102,4 +106,61 @@ it('rebuilds the read model and the world state, reporting a divergent snapshot 
   expect(divergent.code).toBe(1);
   expect(divergent.text).toMatch(/DIVERGENT ann \(snapshot\)/);
   expect((await cli('rebuild-world', '--config', withProjections)).code).toBe(0);
+});
+
+it('--help, help <command> and <command> --help; one clear line and a non-zero exit for every failure', async () => {
+  const { config } = await setup();
+  const help = await cli('--help');
+  expect(help.code).toBe(0);
+  for (const command of ['stats', 'history', 'state', 'verify', 'migrate', 'rebuild', 'rebuild-world', 'export', 'import']) expect(help.text).toContain(`  ${command}`);
+  expect(await cli('help', 'state')).toMatchObject({ code: 0, text: expect.stringMatching(/^usage: npm run cli -- state <id> \[--at-version N \| --at-time ISO\]/) });
+  expect(await cli('migrate', '--help')).toMatchObject({ code: 0, text: expect.stringContaining('--allow-default-credentials') });
+  expect(await cli('help', 'constructor')).toEqual({ code: 2, text: 'error: no such command: constructor (npm run cli -- --help)' });
+  expect((await cli()).code).toBe(2);
+
+  expect(await cli('state', 'nobody', '--config', config)).toEqual({ code: 1, text: 'error: no aggregate with id "nobody"; ids look like player:ann, room:square or obj:<uuid> (`history` takes the same ids)' });
+  expect(await cli('history', 'nobody', '--config', config)).toMatchObject({ code: 1, text: expect.stringContaining('no aggregate with id "nobody"') });
+  expect(await cli('state', 'x', '--at-version', 'three', '--config', config)).toEqual({ code: 2, text: 'error: --at-version must be a whole number, not "three" (npm run cli -- --help)' });
+  expect(await cli('state', 'ann', '--at-version', '99', '--config', config)).toEqual({ code: 1, text: "error: --at-version 99 is outside ann's history: versions run from 1 to 6" });
+  expect(await cli('state', 'ann', '--at-version', '0', '--config', config)).toMatchObject({ code: 1 });
+  expect(await cli('state', 'ann', '--at-time', 'yesterday', '--config', config)).toMatchObject({ code: 2, text: expect.stringContaining('--at-time must be an ISO 8601 time') });
+  expect(await cli('stats', '--config', '/nonexistent/aethyr.yml')).toEqual({ code: 1, text: 'error: --config /nonexistent/aethyr.yml: no such file' });
+});
+
+it('the cli as a process: one line on stderr, no stack trace, exit 1; a suggestion for a name given as an id', async () => {
+  const sqlite = temp.file();
+  const runtime = createRuntime({ store: { kind: 'sqlite', path: sqlite }, logger: silentLogger });
+  await new Manager(runtime).createPlayer({ name: 'Ann', password: 'anns-password' });
+  await runtime.close();
+  const config = temp.file('server.yml');
+  writeFileSync(config, `store:\n  sqlite:\n    path: ${sqlite}\n`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'state', 'ann', '--config', config], { encoding: 'utf8' });
+  expect(run.status).toBe(1);
+  expect(run.stdout).toBe('');
+  expect(run.stderr).toBe('error: no aggregate with id "ann"; did you mean player:ann?\n');
+});
+
+it('migrate into ImmuDB only by explicit choice, into this world only, and says what it will do first', async () => {
+  const { config, immudbConfig } = await setup();
+  const database = /database: (\S+)/.exec(readFileSync(config, 'utf8'))?.[1] as string;
+  const migrate = (...extra: string[]) => cli('migrate', '--from', 'sqlite', '--to', 'immudb', ...extra, '--config', config);
+  expect(await migrate()).toMatchObject({ code: 2, text: expect.stringContaining(`name its database with --database ${database} to confirm`) });
+  expect(await migrate('--database', 'defaultdb')).toMatchObject({ code: 1, text: expect.stringContaining('--database defaultdb is not the configured database') });
+  expect(await migrate('--database', database)).toMatchObject({ code: 1, text: expect.stringContaining("ImmuDB's default login immudb/immudb is configured") });
+  expect((await cli('stats', '--config', immudbConfig)).text).toContain('"eventCount":0'); // nothing was written
+
+  // A database holding another world is refused.
+  const other = await setup();
+  const otherDb = /database: (\S+)/.exec(readFileSync(other.config, 'utf8'))?.[1] as string;
+  expect((await cli('migrate', '--from', 'sqlite', '--to', 'immudb', '--database', otherDb, '--allow-default-credentials', '--config', other.config)).code).toBe(0);
+  const elsewhere = temp.file('elsewhere.yml');
+  const fresh = temp.file();
+  const runtime = createRuntime({ store: { kind: 'sqlite', path: fresh }, logger: silentLogger });
+  await runDemo(runtime, () => {});
+  await runtime.close();
+  writeFileSync(elsewhere, readFileSync(other.config, 'utf8').replace(/path: \S+/, `path: ${fresh}`));
+  expect(await cli('migrate', '--from', 'sqlite', '--to', 'immudb', '--database', otherDb, '--allow-default-credentials', '--config', elsewhere)).toMatchObject({
+    code: 1,
+    text: expect.stringContaining('holds another world'),
+  });
 });

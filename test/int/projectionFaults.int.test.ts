@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import { isTransientFailure } from '../../src/projections/faults.ts';
 import { openProjectionDb } from '../../src/projections/projectionDb.ts';

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openProjectionDb, readCheckpoint } from '../../src/projections/projectionDb.ts';

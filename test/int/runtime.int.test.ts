@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { hashPassword } from '../../src/domain/password.ts';
 import { isCommandRejectedError } from '../../src/errors.ts';
 import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AggregateState } from '../../src/domain/state.ts';
+import type { AggregateState } from '../../src/world/state.ts';
 import { createRuntime, silentLogger, type Logger, type Runtime } from '../../src/index.ts';
 import { ShadowReplay, type Schedule } from '../../src/runtime/shadowReplay.ts';
 import { tempDirs } from '../support/tempStore.ts';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { isWorkerFailedError } from '../../src/errors.ts';
 import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import type { PoolTask } from '../../src/pool/protocol.ts';

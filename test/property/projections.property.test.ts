@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { createRuntime, silentLogger } from '../../src/index.ts';
 import { createProjections } from '../../src/projections/projections.ts';
 import { allIds, sequenceArb } from '../support/arbitraries.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyEvents, restoreSnapshot } from '../../machines/index.ts';
-import type { Command } from '../../src/domain/commands.ts';
+import type { Command } from '../../src/world/commands.ts';
 import { isRuntimeError } from '../../src/errors.ts';
 import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';
 import type { StoredEvent } from '../../src/eventStore/types.ts';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { currentSchemaVersions, type DomainEvent } from '../../src/domain/events.ts';
+import { currentSchemaVersions, type DomainEvent } from '../../src/world/events.ts';
 import type { NewEvent } from '../../src/eventStore/types.ts';
 
 /** Wraps domain events in a writer's envelope, as the runtime does. */

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { AggregateState } from '../../src/domain/state.ts';
+import type { AggregateState } from '../../src/world/state.ts';
 
 /** The read-model tables as a straightforward fold of aggregate states says they must be. */
 export function expectedTables(states: ReadonlyMap<string, { state: AggregateState; version: number }>) {

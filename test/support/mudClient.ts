@@ -22,9 +22,10 @@ export class MudClient {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number, host = '127.0.0.1'): Promise<MudClient> {
+  /** Connects; `localAddress` (another loopback address such as 127.0.0.2) makes the client a different address. */
+  static connect(port: number, host = '127.0.0.1', localAddress?: string): Promise<MudClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, host, () => resolve(new MudClient(socket)));
+      const socket = connect({ port, host, ...(localAddress && { localAddress }) }, () => resolve(new MudClient(socket)));
       socket.once('error', reject);
     });
   }
@@ -74,6 +75,8 @@ export class MudClient {
   }
 
   #check(): void {
+    // Colours are checked in `raw`; text matching ignores complete ANSI colour sequences.
+    this.#buffer = this.#buffer.replace(/\x1b\[[0-9;]*m/g, '');
     for (const waiter of [...this.#waiters]) {
       const index = typeof waiter.pattern === 'string' ? this.#buffer.indexOf(waiter.pattern) : this.#buffer.search(waiter.pattern);
       if (index >= 0) {

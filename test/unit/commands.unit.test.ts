@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandTypes, parseCommand } from '../../src/domain/commands.ts';
+import { commandTypes, parseCommand } from '../../src/world/commands.ts';
 import { isValidationError, ValidationError } from '../../src/errors.ts';
 
 const invalid = (input: unknown): ValidationError => {

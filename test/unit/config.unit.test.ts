@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/index.ts';
 import { isConfigError } from '../../src/errors.ts';
+import { checkImmudbCredentials, explainStartupError } from '../../src/game/server/startupErrors.ts';
 
 const write = (text: string): string => {
   const path = join(mkdtempSync(join(tmpdir(), 'aethyr-conf-')), 'server.yml');
@@ -55,5 +56,32 @@ describe('config', () => {
   });
   it('reports YAML that does not parse', () => {
     expect(configError(() => loadConfig(write('store: [unclosed'), {}))).toMatch(/not valid YAML/);
+  });
+});
+
+describe('server limits and start-up checks (issue 12)', () => {
+  it('ships defaults for every limit and refuses inconsistent ones, naming the option', () => {
+    const config = loadConfig('conf/server.yml', {});
+    expect(config.server).toMatchObject({ maxConnectionsPerAddress: 20, loginSlots: 200, loginTimeoutMs: 60_000, maxOutputBytes: 262_144, shutdownGraceMs: 5000 });
+    expect(configError(() => parseConfig({ server: { max_connections: 10, login_slots: 50 } }))).toBe('server.login_slots is invalid: must be at most max_connections (10)');
+    expect(configError(() => parseConfig({ server: { max_output_bytes: 10 } }))).toMatch(/^server\.max_output_bytes is invalid/);
+  });
+
+  it("warns about ImmuDB's default credentials on loopback and refuses them elsewhere", () => {
+    const immudb = (host: string, password = 'immudb') => loadConfig(write(`store: { kind: immudb, immudb: { host: ${host}, password: ${password} } }`), {});
+    expect(checkImmudbCredentials(immudb('127.0.0.1'))).toMatch(/ImmuDB's defaults/);
+    expect(checkImmudbCredentials(immudb('127.0.0.1', 'long-random-secret'))).toBeUndefined();
+    expect(configError(() => checkImmudbCredentials(immudb('db.example.net')))).toMatch(/^store\.immudb\.password: .* refused for a server on db\.example\.net/);
+    expect(checkImmudbCredentials(loadConfig('conf/server.yml', {}))).toBeUndefined(); // SQLite: nothing to say
+  });
+
+  it('explains start-up failures in one line naming the option', () => {
+    const config = loadConfig('conf/server.yml', {});
+    const inUse = Object.assign(new Error('listen EADDRINUSE: address already in use 127.0.0.1:9464'), { code: 'EADDRINUSE', port: 9464 });
+    expect(explainStartupError(inUse, config)).toBe('metrics.port: 127.0.0.1:9464 is already in use (EADDRINUSE); choose another port or stop what listens there');
+    const file = write('x');
+    const blocked = { ...config, sqlite: { ...config.sqlite, path: join(file, 'data', 'world.db') } };
+    expect(explainStartupError(new Error('ENOTDIR'), blocked)).toBe(`store.sqlite.path: cannot create ${join(file, 'data', 'world.db')}: ${file} is a file, not a folder`);
+    expect(explainStartupError(new Error('boom\n    at somewhere'))).toBe('boom');
   });
 });

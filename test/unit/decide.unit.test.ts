@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Command } from '../../src/domain/commands.ts';
-import type { DomainEvent } from '../../src/domain/events.ts';
+import type { Command } from '../../src/world/commands.ts';
+import type { DomainEvent } from '../../src/world/events.ts';
 import { given } from '../support/decider.ts';
 
 const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';

@@ -13,7 +13,7 @@ import {
   roomMachine,
 } from '../../machines/index.ts';
 import { AggregateRegistry } from '../../src/definition/registry.ts';
-import type { DomainEvent } from '../../src/domain/events.ts';
+import type { DomainEvent } from '../../src/world/events.ts';
 import { worldAggregates } from '../../src/world/kinds.ts';
 
 const world = new AggregateRegistry(worldAggregates);

@@ -1,8 +1,8 @@
 import { scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { commandSchemas } from '../../src/domain/commands.ts';
+import { commandSchemas } from '../../src/world/commands.ts';
 import { hashPassword, needsRehash, verifyPassword, weakHashReason } from '../../src/domain/password.ts';
-import { parseCommand } from '../../src/domain/commands.ts';
+import { parseCommand } from '../../src/world/commands.ts';
 import { isValidationError } from '../../src/errors.ts';
 
 /** A real hash with chosen parameters, as an older version (or an attacker) would have written it. */

@@ -41,8 +41,21 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
     port: config.metricsServer.port,
     health: async () => {
       const stats = await runtime.stats();
-      const projection = projections.status();
-      return { ok: projection.state !== 'failed', store: runtime.storeKind, fallback: runtime.fallback, ...stats, sessions: server.sessions, queuedOutputBytes: server.queuedOutputBytes, projection };
+      const readSide = projections.health();
+      const shadowReplay = runtime.shadowReplay();
+      // A read model stopped at a bad event, or live state that differs from its replay, is a failure to report (503).
+      const ok = readSide.ok && (shadowReplay?.divergences ?? 0) === 0;
+      return {
+        ok,
+        store: runtime.storeKind,
+        fallback: runtime.fallback,
+        ...stats,
+        sessions: server.sessions,
+        queuedOutputBytes: server.queuedOutputBytes,
+        projection: readSide.projector,
+        failedReactors: readSide.failedReactors,
+        ...(shadowReplay && { shadowReplay }),
+      };
     },
   });
   let stopping: Promise<void> | undefined;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { readFileSync, rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IAC } from '../../src/game/telnet/protocol.ts';
 import { gameHarness } from '../support/gameHarness.ts';
@@ -202,5 +203,32 @@ describe('builder commands', () => {
     await bob.ask('@dig n Nowhere', 'Huh?');
     await bob.ask('quit', 'Goodbye.');
     await expect.poll(() => bob.closed).toBe(true);
+  });
+});
+
+describe('a damaged event under a running server (issue 12)', () => {
+  it('stops the read model at a typed CORRUPT_EVENT, answers /health with 503, and keeps serving players', async () => {
+    const config = worldConfig();
+    await h.stop(await start(config)); // seed the world, then damage one seeded item's event on disk
+    const db = new Database(config.sqlite.path);
+    const row = db.prepare(`SELECT position, stream_id FROM events WHERE type = 'GameObjectCreated' ORDER BY position DESC LIMIT 1`).get() as { position: number; stream_id: string };
+    db.prepare('UPDATE events SET data = ? WHERE position = ?').run('{"not json', row.position);
+    db.close();
+    rmSync(config.projections.path, { force: true }); // the read model must replay, and meet the damaged row
+
+    const game = await start(config);
+    const base = `http://127.0.0.1:${game.metrics.port}`;
+    let response = await fetch(`${base}/health`);
+    for (const deadline = Date.now() + 20_000; response.status !== 503 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      response = await fetch(`${base}/health`);
+    }
+    expect(response.status).toBe(503);
+    const health = (await response.json()) as { ok: boolean; projection: { state: string; failure?: { code: string; position: number } } };
+    expect(health).toMatchObject({ ok: false, projection: { state: 'failed', failure: { code: 'CORRUPT_EVENT', position: row.position } } });
+    // Everyone else is still served: a new player signs up and walks around.
+    const ann = await client(game);
+    await ann.login('Ann', 'anns-password', true);
+    await ann.ask('e', 'Smithy');
   });
 });

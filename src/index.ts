@@ -117,6 +117,8 @@ export {
   type Rejection,
   type TraitDefinition,
 } from './definition/define.ts';
+export { cancelTimer, schedule, type CancelRequest, type ScheduleRequest, type TimerRequest, type TimerState, type When } from './definition/timers.ts';
+export type { PendingTimer } from './runtime/timers.ts';
 export { AggregateRegistry, type AnyCommand, type AnyEvent, type HostedKind } from './definition/registry.ts';
 export { machineFingerprint } from './definition/fingerprint.ts';
 export * as world from './world/index.ts';

@@ -1,5 +1,6 @@
 import type { AnyStateMachine, EventFromLogic } from 'xstate';
 import type { z } from 'zod';
+import type { TimerRequest } from './timers.ts';
 
 /** A command's schema: an object with at least the target aggregate's `id` (its `type` is the key it is declared under). */
 export type CommandSchema = z.ZodType<{ readonly id: string }>;
@@ -33,8 +34,11 @@ export const reject = (reason: string, message: string): Rejection => ({ rejecte
 export const isRejection = (value: unknown): value is Rejection =>
   typeof value === 'object' && value !== null && (value as { rejected?: unknown }).rejected === true;
 
-/** What decide returns: the events to append (possibly none), or a rejection. */
-export type Decided<Ev> = readonly Ev[] | Rejection;
+/**
+ * What decide returns: the events to append (possibly none), with any durable timers to schedule or
+ * cancel among them (`schedule(...)`, `cancelTimer(...)`), or a rejection.
+ */
+export type Decided<Ev> = readonly (Ev | TimerRequest)[] | Rejection;
 
 /**
  * A reusable slice of behaviour (inventory, equipment): commands, events and their decide. A kind that

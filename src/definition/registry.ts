@@ -3,6 +3,7 @@ import { CommandRejectedError, DefinitionError, NotFoundError, ValidationError, 
 import { isRejection, type AnyAggregateDefinition, type AnyTrait, type CommandSchema, type EventSpec, type Rejection } from './define.ts';
 import { machineFingerprint } from './fingerprint.ts';
 import { folderFor, UnsupportedMachineError, type FoldState, type Folder } from './fold.ts';
+import { isTimerRequest, timerKind, type TimerRequest } from './timers.ts';
 
 /** A command the registry parsed: its `type` names a declared command, `id` the target aggregate. */
 export interface AnyCommand {
@@ -32,7 +33,7 @@ export interface HostedKind {
 
 /** What deciding a command gives: its kind, its events and the state they lead to, or a typed refusal. */
 export type Outcome =
-  | { readonly ok: true; readonly kind: HostedKind; readonly events: readonly AnyEvent[]; readonly next: FoldState }
+  | { readonly ok: true; readonly kind: HostedKind; readonly events: readonly AnyEvent[]; readonly next: FoldState; readonly timers: readonly TimerRequest[] }
   | { readonly ok: false; readonly error: CommandRejectedError | NotFoundError };
 
 /** An aggregate as a host holds it: its kind and state (undefined while it has no stream). */
@@ -62,7 +63,9 @@ export class AggregateRegistry {
   constructor(definitions: readonly AnyAggregateDefinition[]) {
     if (definitions.length === 0) throw new DefinitionError('(none)', 'a runtime needs at least one aggregate definition');
     const kinds = new Map<string, HostedKind>();
-    for (const definition of definitions) {
+    // Every runtime hosts the timer kind: the streams that durable timers (schedule() in decide) live on.
+    for (const definition of [...definitions, timerKind as AnyAggregateDefinition]) {
+      if (definition.kind === timerKind.kind && definition !== timerKind) throw new DefinitionError(definition.kind, 'the kind name timer is reserved for durable timers');
       if (kinds.has(definition.kind)) throw new DefinitionError(definition.kind, 'defined twice (kinds must be unique in a runtime)');
       const kind = this.#host(definition);
       kinds.set(kind.name, kind);
@@ -185,13 +188,29 @@ export class AggregateRegistry {
     const decided = (this.#decide.get(kind)?.get(command.type) as (state: unknown, command: AnyCommand) => unknown)(current?.state.context, command);
     if (isRejection(decided)) return refuse((decided as Rejection).reason, (decided as Rejection).message);
     if (!Array.isArray(decided)) throw new Error(`${kind.name} decide for ${command.type} returned neither events nor a rejection`);
-    const events = decided as AnyEvent[];
+    const events: AnyEvent[] = [];
+    const timers: TimerRequest[] = [];
+    for (const item of decided as unknown[]) {
+      if (isTimerRequest(item)) {
+        if ('command' in item) this.#scheduledCommand(kind, command, item.command);
+        timers.push(item);
+      } else events.push(item as AnyEvent);
+    }
     for (const event of events) {
       if (!kind.eventTypes.has(event.type)) throw new Error(`${kind.name} decide for ${command.type} returned ${String(event.type)}, an event the kind does not declare`);
       this.validateEvent(event);
     }
     const next = events.length === 0 && current ? current.state : kind.fold(current?.state ?? kind.initial(id), events);
-    return { ok: true, kind, events, next };
+    return { ok: true, kind, events, next, timers };
+  }
+
+  /** A scheduled command must parse now: a schedule that could never run is a handler bug, caught before anything is stored. */
+  #scheduledCommand(kind: HostedKind, command: AnyCommand, scheduled: unknown): void {
+    try {
+      this.parseCommand(scheduled);
+    } catch (error) {
+      throw new Error(`${kind.name} decide for ${command.type} scheduled an invalid command: ${(error as Error).message}`);
+    }
   }
 
   #host(definition: AnyAggregateDefinition): HostedKind {

@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { isDomainEventType } from '../world/events.ts';
 import { kindOfGeneric } from '../world/state.ts';
 import type { StoredEvent } from '../eventStore/types.ts';
 import { WORLD_TABLES, type WorldTable } from './schema.ts';
@@ -39,6 +40,8 @@ export function worldProjection(db: Database, suffix = '') {
 
   /** Applies one event. Must run inside the caller's transaction (with the checkpoint update). */
   return function apply(event: StoredEvent): void {
+    // Other kinds (mobiles, shops, timers, a game's own) bring their own read models: not ours to project.
+    if (!isDomainEventType(event.type)) return;
     const id = event.streamId;
     const at = event.occurredAt;
     const touch = (): void => {

@@ -8,6 +8,8 @@ import { persisted } from './persisted.ts';
 import { usableSnapshot } from '../pool/replayAggregate.ts';
 import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
+import type { TimerRequest } from '../definition/timers.ts';
+import { mergeParts, timerParts } from './timers.ts';
 
 /** An aggregate's state as the runtime hands it out: its machine's context. */
 export type AggregateState = unknown;
@@ -29,7 +31,7 @@ export interface Lease {
   /** The aggregate's kind once it exists (after decide, also the kind a create command gives it). */
   kind(): string | undefined;
   /** Decides commands in order against the current state; throws the first rejection. Stores nothing. */
-  decide(commands: readonly AnyCommand[]): AnyEvent[];
+  decide(commands: readonly AnyCommand[]): { events: AnyEvent[]; timers: TimerRequest[] };
   /** Takes the state decide computed, once its events are stored. */
   commit(result: AppendResult): void;
   /** Forgets the hydrated state (after a lost race); the next use reloads it from the store. */
@@ -56,6 +58,8 @@ export interface HostEnvironment {
   readonly conflictRetries: number;
   /** Checked on each command's events before they are stored (see limits.ts). */
   readonly limits?: Limits;
+  /** Told of every committed append (the timer index follows the timer streams through it). */
+  readonly noteAppended: (results: readonly AppendResult[]) => void;
 }
 
 /** A command waiting in a mailbox. */
@@ -152,15 +156,17 @@ export class ActorHost {
       kind: () => (decided ?? this.#current)?.kind.name,
       decide: (commands) => {
         const events: AnyEvent[] = [];
+        const timers: TimerRequest[] = [];
         let current = this.#current;
         for (const command of commands) {
           const outcome = this.#env.registry.decide(this.id, current, command);
           if (!outcome.ok) throw outcome.error;
           current = { kind: outcome.kind, state: outcome.next };
           events.push(...outcome.events);
+          timers.push(...outcome.timers);
         }
         decided = current;
-        return events;
+        return { events, timers };
       },
       commit: (result) => {
         this.#current = decided;
@@ -251,7 +257,7 @@ export class ActorHost {
         return;
       }
       let current = this.#current;
-      const accepted: { pending: PendingCommand; events: readonly AnyEvent[] }[] = [];
+      const accepted: { pending: PendingCommand; events: readonly AnyEvent[]; timers: readonly TimerRequest[] }[] = [];
       const refused: { pending: PendingCommand; error: unknown }[] = [];
       const limit = this.#env.store.maxEventsPerAppend ?? Number.POSITIVE_INFINITY;
       let count = 0;
@@ -276,16 +282,29 @@ export class ActorHost {
           }
           count += outcome.events.length;
           current = { kind: outcome.kind, state: outcome.next };
-          accepted.push({ pending, events: outcome.events });
+          accepted.push({ pending, events: outcome.events, timers: outcome.timers });
         } catch (error) {
           refused.push({ pending, error: this.#failure(error, false) });
         }
       }
-      const events = accepted.flatMap((a) => envelope(this.#env.registry, a.events, a.pending.metadata, this.#env.clock));
+      const now = this.#env.clock.now();
+      const events = accepted.flatMap((a) => envelope(this.#env.registry, a.events, a.pending.metadata, this.#env.clock, now));
+      const timers = accepted.flatMap((a) =>
+        timerParts(this.id, a.timers, now).map((t) => ({ streamId: t.streamId, events: envelope(this.#env.registry, t.events, a.pending.metadata, this.#env.clock, now), options: { expectedVersion: t.expectedVersion } })),
+      );
       let result: AppendResult | undefined;
-      if (events.length > 0 && current) {
+      if ((events.length > 0 || timers.length > 0) && current) {
         try {
-          result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version, ...kindOption(this.#current, current.kind) });
+          if (timers.length === 0) {
+            result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version, ...kindOption(this.#current, current.kind) });
+            this.#env.noteAppended([result]);
+          } else {
+            // Timers are stored with the events that schedule them, atomically: a schedule is never half-made.
+            const own = { streamId: this.id, events, options: { expectedVersion: this.#version }, ...(events.length > 0 ? kindOption(this.#current, current.kind) : {}) };
+            const results = await this.#env.store.appendMany(mergeParts([own, ...timers]));
+            result = results[0] as AppendResult;
+            this.#env.noteAppended(results);
+          }
         } catch (error) {
           // Another writer got there first: catch up from the store and decide everything again.
           if (isConcurrencyError(error) && attempt < this.#env.conflictRetries) {

@@ -5,7 +5,7 @@ import type { AnyAggregateDefinition } from '../definition/define.ts';
 import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
 import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
-import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
+import type { AppendPart, AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
 import { registryUpcasters } from '../definition/upcasters.ts';
@@ -16,6 +16,7 @@ import { stderrLogger, type Logger } from './logger.ts';
 import { ShadowReplay, type Schedule, type ShadowReplayOptions, type ShadowReplayStatus } from './shadowReplay.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
+import { mergeParts, TimerService, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
 
 /** The embedded store's settings. */
@@ -99,6 +100,12 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
   readonly metrics: Registry;
   /** Shadow replay's counts and recent divergences (for /health); undefined when turned off. */
   shadowReplay(): ShadowReplayStatus | undefined;
+  /**
+   * Durable timers (`schedule()` in decide). The runtime fires them through its clock; `fireDue()`
+   * runs a pass now and resolves once every timer due by then has fired (tests await it after
+   * advancing a SimulatedClock). `ready` resolves once the pending timers are loaded at start.
+   */
+  readonly timers: { pending(): readonly PendingTimer[]; fireDue(): Promise<number>; readonly ready: Promise<void> };
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
 }
@@ -140,12 +147,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
       conflictRetries: options.conflictRetries ?? 3,
       limits,
+      noteAppended: (results) => timers.noteAppended(results),
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
   const shadowOptions = options.shadowReplay;
   const shadow = shadowOptions === false ? undefined : new ShadowReplay({ store, live: supervisor, clock, logger, registry: metrics.registry, aggregates: registry, ...(shadowOptions?.schedule && { schedule: shadowOptions.schedule }) }, shadowOptions);
   shadow?.start();
+  const timers = new TimerService(store, clock, logger, fireTimer);
+  const timersReady = timers.start();
+  timersReady.catch((error: unknown) => logger.error('durable timers could not be loaded', { error: String(error) }));
   const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
   sweep.unref();
   let closed = false;
@@ -154,30 +165,40 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     if (closed) throw new ClosedError('runtime');
   };
 
-  async function runTransaction(commands: AnyCommand[], metadata: EventMetadata): Promise<CommandResult[]> {
+  /**
+   * Decides commands on their aggregates and stores their events, their timers and `extra` (a firing
+   * timer's TimerFired) in one atomic append. A lost race is decided again, unless an `extra` stream
+   * moved: then the caller's premise is gone and the ConcurrencyError is its answer.
+   */
+  async function runTransaction(commands: AnyCommand[], metadata: EventMetadata, extra: readonly TimerPart[] = []): Promise<CommandResult[]> {
     const ids = [...new Set(commands.map((c) => c.id))].sort();
     for (let attempt = 0; ; attempt++) {
       const leases: Lease[] = [];
       try {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
-        const planned = leases.map((lease) => ({ lease, events: lease.decide(commands.filter((c) => c.id === lease.id)) }));
+        const planned = leases.map((lease) => ({ lease, ...lease.decide(commands.filter((c) => c.id === lease.id)) }));
         const parts = planned.filter((p) => p.events.length > 0);
         const tooBig = eventLimitError(parts.flatMap((p) => p.events), limits);
         if (tooBig) throw tooBig;
         // One time for the whole write: with the shared correlation id it marks the write's extent (worldAt).
         const now = clock.now();
+        const timerAppends = [...extra, ...planned.flatMap((p) => timerParts(p.lease.id, p.timers, now))].map((t) => timerAppend(t, metadata, now));
         const stored = await store.appendMany(
-          parts.map((p) => ({
-            streamId: p.lease.id,
-            events: envelope(registry, p.events, metadata, clock, now),
-            options: { expectedVersion: p.lease.version },
-            ...(p.lease.version === 0 && { kind: p.lease.kind() }),
-          })),
+          mergeParts([
+            ...parts.map((p) => ({
+              streamId: p.lease.id,
+              events: envelope(registry, p.events, metadata, clock, now),
+              options: { expectedVersion: p.lease.version as number | 'any' },
+              ...(p.lease.version === 0 && { kind: p.lease.kind() }),
+            })),
+            ...timerAppends,
+          ]),
         );
         parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult));
-        return stored.map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
+        timers.noteAppended(stored);
+        return stored.slice(0, parts.length).map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
       } catch (error) {
-        if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3)) {
+        if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3) && !(await extraMoved(extra))) {
           for (const lease of leases) lease.invalidate();
           continue;
         }
@@ -185,6 +206,51 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       } finally {
         for (const lease of leases) lease.release();
       }
+    }
+  }
+
+  const timerAppend = (t: TimerPart, metadata: EventMetadata, now: number): AppendPart => ({
+    streamId: t.streamId,
+    events: envelope(registry, t.events, metadata, clock, now),
+    options: { expectedVersion: t.expectedVersion },
+  });
+
+  async function extraMoved(extra: readonly TimerPart[]): Promise<boolean> {
+    for (const part of extra) if (typeof part.expectedVersion === 'number' && (await store.streamVersion(part.streamId)) !== part.expectedVersion) return true;
+    return false;
+  }
+
+  /**
+   * Fires one due timer: its command and a TimerFired are stored in one append that expects the
+   * TimerScheduled to be the timer stream's last event, so of several runtimes sharing the store only
+   * one fires it; the others' append fails and they re-read the timer. The command's metadata carries
+   * the schedule's id (`<timer stream>@<version>`) as correlation and causation. A refused command
+   * (its target deleted, say) spends the schedule all the same, with the refusal as the outcome.
+   */
+  async function fireTimer(timer: PendingTimer): Promise<boolean> {
+    const scheduleId = `${timer.streamId}@${timer.version}`;
+    const metadata: EventMetadata = { correlationId: scheduleId, causationId: scheduleId, actorId: null };
+    const fired = (outcome: string): TimerPart => ({
+      streamId: timer.streamId,
+      events: [{ type: 'TimerFired', data: { scheduled: timer.version, outcome } }],
+      expectedVersion: timer.version,
+    });
+    try {
+      try {
+        await runTransaction([registry.parseCommand(timer.command)], metadata, [fired('ok')]);
+        metrics.commands.inc({ type: timer.command.type, outcome: 'ok' });
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (code !== 'REJECTED' && code !== 'NOT_FOUND' && code !== 'VALIDATION') throw error;
+        const reason = (error as { reason?: string }).reason ?? String(code);
+        logger.warn('timer fired; its command was refused', { timer: timer.streamId, command: timer.command.type, reason });
+        timers.noteAppended(await store.appendMany([timerAppend(fired(reason.slice(0, 64)), metadata, clock.now())]));
+      }
+      return true;
+    } catch (error) {
+      if (!isConcurrencyError(error)) throw error;
+      await timers.refresh(timer.streamId); // another runtime fired, cancelled or rescheduled it first
+      return false;
     }
   }
 
@@ -217,6 +283,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     store,
     aggregates: registry,
     metrics: metrics.registry,
+    timers: { pending: () => timers.pending, fireDue: () => timers.fireDue(), ready: timersReady },
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
     async transaction(input, metadata) {
@@ -278,6 +345,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       closed = true;
       clearInterval(sweep);
       await shadow?.stop();
+      timers.stop();
+      await timers.settled();
       await supervisor.drain();
       supervisor.stopAll();
       if (ownsStore) await store.close();

@@ -1,11 +1,15 @@
 import { deepStrictEqual, fail } from 'node:assert/strict';
 import type { AnyAggregateDefinition } from '../definition/define.ts';
+import { isTimerRequest, type TimerRequest } from '../definition/timers.ts';
 import { AggregateRegistry, type AnyCommand, type AnyEvent, type Current } from '../definition/registry.ts';
 
 /** What `when` gives: assertions on the decision, each throwing an AssertionError when it does not hold. */
 export interface Then<S = unknown> {
-  /** The command is accepted with exactly these events; returns the state they lead to. */
-  then(...expected: AnyEvent[]): { readonly state: S };
+  /**
+   * The command is accepted with exactly these events and timers (`schedule(...)`, `cancelTimer(...)`,
+   * in the order decide returned them); returns the state they lead to.
+   */
+  then(...expected: (AnyEvent | TimerRequest)[]): { readonly state: S };
   /** The command is refused with this reason (a REJECTED error: reject() in decide, or WRONG_KIND, ALREADY_EXISTS). */
   thenRejects(reason: string): void;
   /** The command targets an aggregate that does not exist. */
@@ -39,7 +43,8 @@ export function givenFor<S = unknown>(definitions: readonly AnyAggregateDefiniti
       return {
         then(...expected) {
           if (!outcome.ok) fail(`expected events, got ${outcome.error.message}`);
-          deepStrictEqual(outcome.events, expected);
+          deepStrictEqual(outcome.events, expected.filter((e) => !isTimerRequest(e)));
+          deepStrictEqual(outcome.timers, expected.filter(isTimerRequest));
           return { state: outcome.next.context as S };
         },
         thenRejects(reason) {

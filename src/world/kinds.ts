@@ -6,6 +6,8 @@ import { defineAggregate, reject, type AnyAggregateDefinition, type Rejection } 
 import { commandSchemas } from './commands.ts';
 import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from './schemas.ts';
 import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from './state.ts';
+import { mobile } from './mobile.ts';
+import { purseTrait, shop } from './shop.ts';
 import { worldEvents, worldTraits } from './traits.ts';
 
 const baseState = {
@@ -64,7 +66,8 @@ export const player = defineAggregate({
     PlayerPasswordUpdated: worldEvents.PlayerPasswordUpdated,
     PlayerAdminStatusUpdated: worldEvents.PlayerAdminStatusUpdated,
   },
-  traits: worldTraits,
+  // Players carry a purse (a currency in an attribute) for the shop.
+  traits: [...worldTraits, purseTrait],
   machine: playerMachine,
   state: playerState as z.ZodType<PlayerState>,
   startsStream: startsStreamOf('player'),
@@ -127,4 +130,4 @@ export const room = defineAggregate({
 });
 
 /** The built-in Aethyr world: what a runtime hosts when it is given no `aggregates`. */
-export const worldAggregates: readonly AnyAggregateDefinition[] = [gameObject, player, room];
+export const worldAggregates: readonly AnyAggregateDefinition[] = [gameObject, player, room, mobile, shop];

@@ -68,6 +68,20 @@ describe('read model', () => {
     }
   });
 
+  it('passes over events of kinds it does not project (mobiles, timers) and keeps projecting the world', async () => {
+    const runtime = runtimeOn();
+    for (const command of world) await runtime.execute(command);
+    await runtime.execute({ type: 'CreateMobile', id: 'rat', name: 'a rat', roomId: 'hall', stats: { hp: 3, attack: 1 }, route: ['hall', 'yard'], wanderEveryMs: 5_000 } as unknown as Command);
+    await runtime.execute({ type: 'CreateGameObject', id: 'coin', name: 'coin', generic: 'coin', containerId: 'yard' });
+    const projections = createProjections(runtime.store, { path: temp.file('p.db') });
+    open.push(projections);
+    await projections.catchUp();
+    expect(projections.health()).toMatchObject({ ok: true, failedReactors: [] });
+    expect(projections.health().projector.state).not.toBe('failed');
+    expect(projections.readModel.contentsOf('yard').map((o) => o.id)).toContain('coin');
+    expect(readCheckpoint(projections.db, 'world')).toBe(await runtime.store.headPosition());
+  });
+
   it('follows new commits as they happen, and reports lag and position in metrics', async () => {
     const runtime = runtimeOn();
     const metrics = createMetrics();

@@ -43,8 +43,12 @@ const fields = {
  * type the world's registry declares, derived from its schema: a new command cannot be left out.
  */
 const world = new AggregateRegistry(worldAggregates);
+// The objects, players and rooms the world read model projects. Mobiles, shops and timers have no read
+// model tables yet: their replay is covered by the fold = XState property test for every kind
+// (definition.property.test.ts) and their own integration tests.
+const projected = world.commandTypes.filter((type) => Object.hasOwn(commandSchemas, type));
 export const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  ...world.commandTypes.map((type) => arbitraryFor(commandSchemas[type as CommandType] as unknown as z.ZodType<Command>, fields)),
+  ...projected.map((type) => arbitraryFor(commandSchemas[type as CommandType] as unknown as z.ZodType<Command>, fields)),
 );
 
 /** Creates for most of the pool, in random order, so later commands usually find their target. */

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImmudbClient } from '../../src/eventStore/immudb/ImmudbClient.ts';
+import { freePort, waitUntilReady } from './serverProcess.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -14,17 +14,6 @@ export function immudbBinary(): string {
   } catch (error) {
     throw new Error(`cannot build the ImmuDB test server (needs Go and the Go module proxy): ${(error as Error).message}`);
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 export const IMMUDB_USER = 'immudb';
@@ -63,18 +52,10 @@ export class ImmudbTestServer {
 
   /** Polls until a login succeeds: no fixed sleeps. */
   async #waitHealthy(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`ImmuDB exited with ${child.exitCode}:\n${this.#log}`);
-      try {
-        const client = await ImmudbClient.connect({ host: '127.0.0.1', port: this.port, user: IMMUDB_USER, password: IMMUDB_PASSWORD, database: 'defaultdb', timeoutMs: 1000 });
-        client.close();
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`ImmuDB did not become healthy: ${(error as Error).message}\n${this.#log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await waitUntilReady('ImmuDB', child, async () => {
+      const client = await ImmudbClient.connect({ host: '127.0.0.1', port: this.port, user: IMMUDB_USER, password: IMMUDB_PASSWORD, database: 'defaultdb', timeoutMs: 1000 });
+      client.close();
+    }, () => this.#log);
   }
 
   /** Kills the server (SIGKILL: no clean shutdown), keeping its data. */

@@ -1,0 +1,32 @@
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+/**
+ * Polls `probe` until it succeeds (no fixed sleeps): throws with the server's log when the process
+ * exits first or the deadline passes.
+ */
+export async function waitUntilReady(name: string, child: ChildProcess, probe: () => Promise<void>, log: () => string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log()}`);
+    try {
+      await probe();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${name} did not become ready: ${(error as Error).message}\n${log()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

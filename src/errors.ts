@@ -8,7 +8,8 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'CONFIG'
   | 'CLOSED'
-  | 'WORKER_FAILED';
+  | 'WORKER_FAILED'
+  | 'DUPLICATE_EVENT';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -140,6 +141,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'CONFIG',
   'CLOSED',
   'WORKER_FAILED',
+  'DUPLICATE_EVENT',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -160,3 +162,21 @@ export function describe(e: unknown): string {
   if (typeof e === 'object' && e !== null && typeof (e as { message?: unknown }).message === 'string') return (e as { message: string }).message;
   return String(e);
 }
+
+/**
+ * An append carried an event id that is already stored in another stream (or at another place in
+ * this one): nothing was written. A re-sent append (the same event ids, in the same stream, at the
+ * same versions) is not an error: it returns the original result.
+ */
+export class DuplicateEventError extends RuntimeError {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly existingStreamId: string;
+  constructor(eventId: string, streamId: string, existingStreamId: string) {
+    super('DUPLICATE_EVENT', `event ${eventId} appended to ${streamId} is already stored in ${existingStreamId}`);
+    this.eventId = eventId;
+    this.streamId = streamId;
+    this.existingStreamId = existingStreamId;
+  }
+}
+export const isDuplicateEventError = (e: unknown): e is DuplicateEventError => hasCode(e, 'DUPLICATE_EVENT');

@@ -65,6 +65,8 @@ export interface AppendPart {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   readonly options?: AppendOptions | undefined;
+  /** The kind of aggregate the stream holds, kept with the stream's head when the append creates it. */
+  readonly kind?: string | undefined;
 }
 
 /** An append (one or more parts, all or nothing) waiting for its group commit, inside a store adapter. */

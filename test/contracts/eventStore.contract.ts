@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isConcurrencyError } from '../../src/errors.ts';
+import { isConcurrencyError, isDuplicateEventError } from '../../src/errors.ts';
 import { InMemoryEventStore } from '../../src/eventStore/memory/InMemoryEventStore.ts';
 import { verifyStore } from '../../src/eventStore/integrity.ts';
 import type { EventStore } from '../../src/eventStore/types.ts';
@@ -143,6 +143,37 @@ export function eventStoreContract(
       await store.reset();
       expect(await store.stats()).toEqual({ eventCount: 0, aggregateCount: 0, snapshotCount: 0 });
       expect(await store.readAll()).toEqual([]);
+    });
+
+    it('answers a re-sent append (the same event ids) with the original result and writes nothing', async () => {
+      const events = newEvents(created('A'), attribute('k', 1));
+      const first = await store.appendToStream('a', events, { expectedVersion: 'no_stream' });
+      await store.appendToStream('b', newEvents(created('B')));
+      // Sent again after a lost acknowledgement: same ids, same stream, even with the old expected version.
+      const again = await store.appendToStream('a', events, { expectedVersion: 'no_stream' });
+      expect(again).toEqual(first);
+      const many = await store.appendMany([{ streamId: 'a', events }]);
+      expect(many).toEqual([first]);
+      expect(await store.stats()).toMatchObject({ eventCount: 3, aggregateCount: 2 });
+    });
+
+    it('refuses an event id already stored in another stream with DuplicateEventError, writing nothing', async () => {
+      const [event] = newEvents(created('A'));
+      await store.appendToStream('a', [event!]);
+      const before = await store.stats();
+      const elsewhere = await store.appendToStream('c', [event!]).catch((e: unknown) => e);
+      expect(elsewhere).toMatchObject({ code: 'DUPLICATE_EVENT', eventId: event!.eventId, streamId: 'c', existingStreamId: 'a' });
+      // Mixed with new events, or repeated inside one append: the same answer, all or nothing.
+      const mixed = await store.appendToStream('c', [...newEvents(created('C')), event!]).catch((e: unknown) => e);
+      expect(isDuplicateEventError(mixed)).toBe(true);
+      const [twice] = newEvents(created('D'));
+      const repeated = await store.appendMany([{ streamId: 'd', events: [twice!] }, { streamId: 'e', events: [twice!] }]).catch((e: unknown) => e);
+      expect(isDuplicateEventError(repeated)).toBe(true);
+      expect(await store.stats()).toEqual(before);
+      expect(await store.streamVersion('c')).toBe(0);
+      // The store goes on serving, and its chains still verify.
+      await store.appendToStream('c', newEvents(created('C')));
+      expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 2 });
     });
 
     it('appending nothing changes nothing', async () => {

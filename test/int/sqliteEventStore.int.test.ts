@@ -78,7 +78,7 @@ describe('SqliteEventStore', () => {
       store.appendToStream('d', newEvents(created('D'))),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'DUPLICATE_EVENT', existingStreamId: 'a' });
     expect(await store.streamVersion('c')).toBe(0);
     expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'b', 'd']);
     const { verifyStore } = await import('../../src/eventStore/integrity.ts');

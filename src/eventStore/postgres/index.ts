@@ -1,0 +1,1 @@
+export { PostgresEventStore, POSTGRES_DEFAULTS, validatePostgresOptions, type PostgresEventStoreOptions } from './PostgresEventStore.ts';

@@ -68,31 +68,51 @@ export class PostgresEventStore implements EventStore {
   #listening: Promise<void> | undefined;
   #poll: NodeJS.Timeout | undefined;
   #closed = false;
+  #migration: Promise<void> | undefined;
 
-  private constructor(pool: pg.Pool, options: ReturnType<typeof validatePostgresOptions>, upcasters: UpcasterRegistry, metrics: Metrics) {
-    this.#pool = pool;
-    this.#options = options;
-    this.#schema = options.schema;
-    this.#channel = `aethyr_${options.schema}`;
-    this.#upcasters = upcasters;
-    this.#metrics = metrics;
-    this.#groupCommit = new GroupCommit((batch) => this.#withClient((client) => appendBatch(client, this.#schema, batch, this.#notice(), this.#upcasters)), metrics, this.#listeners);
+  /**
+   * Validates the options (ConfigError, before anything is created) and makes the pool; connects and
+   * creates or migrates the schema on first use. `PostgresEventStore.open` does that first use at once.
+   */
+  constructor(options: PostgresEventStoreOptions) {
+    const valid = validatePostgresOptions(options);
+    this.#options = valid;
+    this.#schema = valid.schema;
+    this.#channel = `aethyr_${valid.schema}`;
+    this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#metrics = options.metrics ?? createMetrics();
+    this.#pool = new pg.Pool({ connectionString: valid.connectionString, max: valid.poolSize });
+    // An idle connection dropped by the server must not crash the process: the next query reconnects.
+    this.#pool.on('error', () => undefined);
+    this.#groupCommit = new GroupCommit((batch) => this.#withClient((client) => appendBatch(client, this.#schema, batch, this.#notice(), this.#upcasters)), this.#metrics, this.#listeners);
   }
 
-  /** Validates the options, connects, and creates or migrates the schema. */
+  /** Validates the options, connects, and creates or migrates the schema; fails with the reason. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
-    const valid = validatePostgresOptions(options);
-    const pool = new pg.Pool({ connectionString: valid.connectionString, max: valid.poolSize });
-    // An idle connection dropped by the server must not crash the process: the next query reconnects.
-    pool.on('error', () => undefined);
-    const store = new PostgresEventStore(pool, valid, options.upcasters ?? defaultUpcasters(), options.metrics ?? createMetrics());
+    const store = new PostgresEventStore(options);
     try {
-      await store.#withClient((client) => migrate(client, valid.schema));
+      await store.#migrated();
     } catch (error) {
-      await pool.end();
+      await store.close();
       throw error;
     }
     return store;
+  }
+
+  /** The schema migration, run once on first use; a failed attempt is tried again by the next use. */
+  #migrated(): Promise<void> {
+    this.#migration ??= (async () => {
+      const client = await this.#pool.connect();
+      try {
+        await migrate(client, this.#schema);
+      } finally {
+        client.release();
+      }
+    })().catch((error: unknown) => {
+      this.#migration = undefined;
+      throw isConnectionFailure(error) ? new StoreUnavailableError(`PostgreSQL unavailable: ${describe(error)}`, error) : error;
+    });
+    return this.#migration;
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -234,6 +254,7 @@ export class PostgresEventStore implements EventStore {
     if (this.#closed) return;
     await this.#groupCommit.close();
     this.#closed = true;
+    await this.#migration?.catch(() => undefined);
     clearInterval(this.#poll);
     await this.#listening;
     await this.#listenClient?.end().catch(() => undefined);
@@ -241,6 +262,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   async #withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    await this.#migrated();
     const client = await this.#query(() => this.#pool.connect());
     try {
       return await work(client);
@@ -252,6 +274,7 @@ export class PostgresEventStore implements EventStore {
   /** Every query: refused after close; a failure to reach the server is StoreUnavailable. */
   async #query<T>(run: () => Promise<T>): Promise<T> {
     if (this.#closed) throw new ClosedError('event store');
+    await this.#migrated();
     try {
       return await run();
     } catch (error) {

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { isStoreUnavailableError, isValidationError } from '../../src/errors.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { isConfigError, isStoreUnavailableError, isValidationError } from '../../src/errors.ts';
 import { copyStore } from '../../src/eventStore/copyStore.ts';
 import { recordCheckpoint, verifyCheckpoints } from '../../src/eventStore/immudb/checkpoints.ts';
 import { ImmudbEventStore } from '../../src/eventStore/immudb/ImmudbEventStore.ts';
@@ -11,7 +11,9 @@ import type { EventStore } from '../../src/eventStore/types.ts';
 import { createRuntime, silentLogger, type Command } from '../../src/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openRuntime } from '../../src/runtime/openRuntime.ts';
+import { parseConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
+import type { PostgresStoreOptions } from '../../src/config/stores.ts';
 import { immudbOptions } from '../support/immudb.ts';
 import { tempDirs } from '../support/tempStore.ts';
 
@@ -149,17 +151,32 @@ describe('store selection and fallback', () => {
     expect((error as Error).message).toMatch(/connect to ImmuDB at 127\.0\.0\.1:1 \(database aethyr\): unavailable after 1 attempts/);
   });
 
-  it('falls back to SQLite when told to, loudly: log and metric', async () => {
-    const config = immudbConfig({ IMMUDB_PORT: '1' });
-    const store = { ...config.immudb, retry: { attempts: 1 }, onUnavailable: 'fallback' as const };
-    const logged: string[] = [];
-    const metrics = createMetrics();
-    const runtime = await openRuntime({ ...config, store }, { metrics, logger: { ...silentLogger, error: (m) => logged.push(m) } });
-    expect(runtime.storeKind).toBe('sqlite');
-    expect(runtime.fallback).toBe(true);
-    expect(logged[0]).toMatch(/IMMUDB UNREACHABLE: RUNNING ON THE SQLITE FALLBACK STORE/);
-    expect(await runtime.metrics.metrics()).toContain('aethyr_store_fallback_active 1');
+  it('refuses the removed SQLite fallback with a clear ConfigError instead of serving an empty world', () => {
+    expect(() => immudbConfig({})).not.toThrow();
+    const error = (() => {
+      try {
+        return parseConfig({ store: { kind: 'immudb', immudb: { on_unavailable: 'fallback' } } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isConfigError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/store\.immudb\.on_unavailable .*fallback was removed/);
+  });
+
+  it('runs on PostgreSQL when configured through the environment, and refuses postgres without an address', async () => {
+    const url = inject('postgresUrl');
+    const schema = `t${Date.now().toString(36)}`;
+    const config = loadConfig('conf/server.yml', { AETHYR_STORE: 'postgres', AETHYR_POSTGRES_URL: url });
+    const runtime = await openRuntime({ ...config, store: { ...(config.store as PostgresStoreOptions), schema } }, { logger: silentLogger });
+    expect(runtime.storeKind).toBe('postgres');
     await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
+    expect((await runtime.stats()).eventCount).toBe(2);
     await runtime.close();
+    // createRuntime takes the same settings directly, synchronously.
+    const direct = createRuntime({ store: { kind: 'postgres', connectionString: url, schema }, logger: silentLogger });
+    expect((await direct.state('hall'))?.kind).toBe('room');
+    await direct.close();
+    expect(() => loadConfig('conf/server.yml', { AETHYR_STORE: 'postgres' })).toThrow(/store\.postgres\.connection_string .*required when store\.kind is postgres/);
   });
 });

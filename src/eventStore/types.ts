@@ -95,11 +95,11 @@ export interface StoreStats {
 }
 
 /**
- * The event store every adapter implements (SQLite now, ImmuDB next). Appends are atomic per call:
- * either every event is stored at consecutive versions or none is.
+ * The event log role: appends with optimistic concurrency, reads, and commit notifications. Appends
+ * are atomic per call: either every event is stored at consecutive versions or none is.
  */
-export interface EventStore {
-  /** The most events one append (all parts together) may carry; unlimited when absent. */
+export interface EventLog {
+  /** Capability: the most events one append (all parts together) may carry; unlimited when absent. */
   readonly maxEventsPerAppend?: number;
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
@@ -110,7 +110,7 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /**
-   * Optional fast path for hydration: a stream's events from a version on, upcast and validated, but
+   * Capability, the replay reader: a stream's events from a version on, upcast and validated, but
    * without their envelopes. Stores that lack it are read with readStream.
    */
   readStreamForReplay?(streamId: string, fromVersion: number): Promise<ReplayEvent[]>;
@@ -118,10 +118,16 @@ export interface EventStore {
   headPosition(): Promise<number>;
   /** The stream's current version, 0 when it has no events. */
   streamVersion(streamId: string): Promise<number>;
+  /** The stream's version and the kind its creating append carried (null if none); undefined when it has no events. */
+  streamHead(streamId: string): Promise<{ version: number; kind: string | null } | undefined>;
   /** Streams in id order, after `after` (exclusive), at most `limit` (default 1000). */
   listStreams(options?: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
   /** Calls `listener` after each commit made through this store object; returns an unsubscribe function. */
   onAppend(listener: AppendListener): () => void;
+}
+
+/** The snapshot role: one latest snapshot per stream. */
+export interface SnapshotStore {
   /** Saves a snapshot unless a newer one is already stored. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   /** Saves many snapshots at once (one transaction where the store has them). */
@@ -129,6 +135,10 @@ export interface EventStore {
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   /** Every saved snapshot (for migration and backups). */
   readSnapshots(): Promise<Snapshot[]>;
+}
+
+/** The admin role: raw rows for verify, export, import and migration, and counts. */
+export interface StoreAdmin {
   stats(): Promise<StoreStats>;
   /**
    * Writes rows copied from another store (migration, backup import) with their ids, versions,
@@ -138,7 +148,12 @@ export interface EventStore {
   importRows(rows: readonly EventRow[]): Promise<number>;
   /** Raw rows in global order, exactly as stored (no upcasting): for verify, export and migration. */
   readAllRows(options?: ReadAllOptions): Promise<EventRow[]>;
-  /** Test-only: deletes every event and snapshot. */
-  reset(): Promise<void>;
+}
+
+/**
+ * What every adapter implements and the runtime takes: the three roles and close(). Code that needs
+ * only one role takes that role. Test-only operations (reset) are not part of it.
+ */
+export interface EventStore extends EventLog, SnapshotStore, StoreAdmin {
   close(): Promise<void>;
 }

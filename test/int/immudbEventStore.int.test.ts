@@ -6,7 +6,7 @@ import { ImmudbEventStore } from '../../src/eventStore/immudb/ImmudbEventStore.t
 eventStoreContract('ImmuDB', async () => {
   const options = immudbOptions();
   return { store: await ImmudbEventStore.open(options), reopen: () => ImmudbEventStore.open(options) };
-});
+}, { durable: true, replayReader: false });
 
 describe('ImmudbEventStore', () => {
   it('opens', async () => {

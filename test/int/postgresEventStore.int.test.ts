@@ -5,4 +5,4 @@ import { postgresOptions } from '../support/postgres.ts';
 eventStoreContract('PostgreSQL', async () => {
   const options = postgresOptions();
   return { store: await PostgresEventStore.open(options), reopen: () => PostgresEventStore.open(options) };
-});
+}, { durable: true, replayReader: true });

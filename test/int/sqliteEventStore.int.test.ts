@@ -22,7 +22,7 @@ eventStoreContract('SQLite', async () => {
     store: new SqliteEventStore({ path }),
     reopen: async () => new SqliteEventStore({ path }),
   };
-});
+}, { durable: true, replayReader: true });
 
 describe('SqliteEventStore', () => {
   const open: SqliteEventStore[] = [];

@@ -182,6 +182,7 @@ export class ImmudbEventStore implements EventStore {
     const accepted: { pending: PendingAppend; results: AppendResult[] }[] = [];
     const rows: EventRow[] = [];
     const touched = new Map<string, StreamHead>();
+    const kinds = new Map<string, string>();
     for (const pending of batch) {
       let plan: AppendPlan;
       try {
@@ -200,7 +201,9 @@ export class ImmudbEventStore implements EventStore {
           return position;
         }),
       );
-      for (const part of plan.parts) {
+      for (const [i, part] of plan.parts.entries()) {
+        const kind = pending.parts[i]?.kind;
+        if (part.created && kind !== undefined) kinds.set(part.streamId, kind);
         if (part.rows.length === 0) continue;
         heads.set(part.streamId, { version: part.version, hash: part.streamHash });
         touched.set(part.streamId, { version: part.version, hash: part.streamHash });
@@ -209,7 +212,7 @@ export class ImmudbEventStore implements EventStore {
       chainHash = plan.chainHash;
       accepted.push({ pending, results: appendResults(plan, positions) });
     }
-    return { accepted, ...this.#insertSql(rows, touched) };
+    return { accepted, ...this.#insertSql(rows, touched, kinds) };
   }
 
   /** Rows of `sql (@v0, @v1, ...)` for many values, a page at a time (the server caps one query's size). */
@@ -224,7 +227,7 @@ export class ImmudbEventStore implements EventStore {
   }
 
   /** One transaction inserting event rows and upserting their streams' heads. */
-  #insertSql(rows: readonly EventRow[], streams: ReadonlyMap<string, { version: number; hash: string }>) {
+  #insertSql(rows: readonly EventRow[], streams: ReadonlyMap<string, { version: number; hash: string }>, kinds: ReadonlyMap<string, string> = new Map()) {
     if (rows.length === 0) return { sql: '', params: {} };
     const params: Record<string, SqlParam> = {};
     const values = rows.map((row, i) =>
@@ -237,9 +240,14 @@ export class ImmudbEventStore implements EventStore {
       Object.assign(params, { [`h${i}_id`]: id, [`h${i}_v`]: head.version, [`h${i}_h`]: head.hash });
       return `(@h${i}_id, @h${i}_v, @h${i}_h)`;
     });
+    const kindRows = [...kinds].map(([id, kind], i) => {
+      Object.assign(params, { [`k${i}_id`]: id, [`k${i}_k`]: kind });
+      return `(@k${i}_id, @k${i}_k)`;
+    });
     const sql = `BEGIN TRANSACTION;
       INSERT INTO events (${COLUMNS}) VALUES ${values.join(', ')};
       UPSERT INTO streams (stream_id, version, hash) VALUES ${heads.join(', ')};
+      ${kindRows.length > 0 ? `UPSERT INTO stream_kinds (stream_id, kind) VALUES ${kindRows.join(', ')};` : ''}
       COMMIT;`;
     return { sql, params };
   }
@@ -321,6 +329,14 @@ export class ImmudbEventStore implements EventStore {
       after = (streams.at(-1) as { streamId: string }).streamId;
     }
     return streams;
+  }
+
+  /** The stream's version and the kind stored when it was created (null if never given); undefined when empty. */
+  async streamHead(streamId: string): Promise<{ version: number; kind: string | null } | undefined> {
+    const version = await this.streamVersion(streamId);
+    if (version === 0) return undefined;
+    const [row] = await this.#query('SELECT kind FROM stream_kinds WHERE stream_id = @s', { s: streamId });
+    return { version, kind: (row?.[0] as string | undefined) ?? null };
   }
 
   async streamVersion(streamId: string): Promise<number> {

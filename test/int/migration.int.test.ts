@@ -14,7 +14,10 @@ import { openRuntime } from '../../src/runtime/openRuntime.ts';
 import { parseConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import type { PostgresStoreOptions } from '../../src/config/stores.ts';
+import pg from 'pg';
+import { PostgresEventStore } from '../../src/eventStore/postgres/PostgresEventStore.ts';
 import { immudbOptions } from '../support/immudb.ts';
+import { postgresOptions } from '../support/postgres.ts';
 import { tempDirs } from '../support/tempStore.ts';
 
 const temp = tempDirs();
@@ -66,6 +69,44 @@ describe('migration between stores', () => {
     expect(await runtime.state('lamp')).toMatchObject({ containerId: 'hall', attributes: { lit: true, oil: 3 } });
     await runtime.close();
     for (const store of [source, immudb, back]) await store.close();
+  });
+});
+
+describe('migration and JSONL between all three stores', () => {
+  it('sqlite → postgres → immudb → JSONL → postgres → sqlite keeps every row, hash and snapshot', async () => {
+    const source = new SqliteEventStore({ path: await sqliteWorld() });
+    const postgres = await PostgresEventStore.open(postgresOptions());
+    const immudb = await ImmudbEventStore.open(immudbOptions());
+    const postgresAgain = await PostgresEventStore.open(postgresOptions());
+    const back = new SqliteEventStore({ path: temp.file() });
+    expect(await copyStore(source, postgres, { pageSize: 4 })).toMatchObject({ eventsRead: 9, eventsWritten: 9, identical: true });
+    expect(await copyStore(source, postgres)).toMatchObject({ eventsWritten: 0, identical: true }); // idempotent
+    expect(await copyStore(postgres, immudb)).toMatchObject({ eventsWritten: 9, identical: true });
+    const file = temp.file('from-immudb.jsonl');
+    expect((await exportStore(immudb, file)).events).toBe(9);
+    expect(await importStore(postgresAgain, file)).toMatchObject({ written: 9 });
+    expect(await copyStore(postgresAgain, back)).toMatchObject({ eventsWritten: 9, identical: true });
+    const expected = await dump(source);
+    for (const store of [postgres, immudb, postgresAgain, back]) expect(await dump(store)).toEqual(expected);
+    // Each copy is a working world that goes on appending on both chains.
+    const runtime = createRuntime({ store: postgresAgain, logger: silentLogger });
+    await runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'lamp', key: 'oil', value: 2 });
+    expect(await runtime.state('lamp')).toMatchObject({ containerId: 'hall', attributes: { lit: true, oil: 2 } });
+    await runtime.close();
+    expect(await verifyStore(postgresAgain)).toMatchObject({ ok: true, eventsChecked: 10 });
+    for (const store of [source, postgres, immudb, postgresAgain, back]) await store.close();
+  });
+
+  it('verify finds a row rewritten on the PostgreSQL server', async () => {
+    const options = postgresOptions();
+    const store = await PostgresEventStore.open(options);
+    await copyStore(new SqliteEventStore({ path: await sqliteWorld() }), store);
+    const raw = new pg.Client({ connectionString: options.connectionString });
+    await raw.connect();
+    await raw.query(`UPDATE "${options.schema}".events SET data = '{"key":"lit","value":false}' WHERE stream_id = 'lamp' AND version = 2`);
+    await raw.end();
+    expect((await verifyStore(store)).firstProblem).toMatchObject({ problem: 'modified', streamId: 'lamp', version: 2 });
+    await store.close();
   });
 });
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { RETRY_DEFAULTS } from '../eventStore/immudb/retryDefaults.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -41,9 +42,9 @@ export const configFileSchema = z.strictObject({
           checkpoint_file: z.string().min(1).default('data/immudb-checkpoints.jsonl'),
           retry: z
             .strictObject({
-              attempts: positiveInt.default(5),
-              base_delay_ms: nonNegativeInt.default(50),
-              max_delay_ms: nonNegativeInt.default(2000),
+              attempts: positiveInt.default(RETRY_DEFAULTS.attempts),
+              base_delay_ms: nonNegativeInt.default(RETRY_DEFAULTS.baseDelayMs),
+              max_delay_ms: nonNegativeInt.default(RETRY_DEFAULTS.maxDelayMs),
             })
             .prefault({}),
         })

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImmudbClient } from '../../src/eventStore/immudb/ImmudbClient.ts';
-import { freePort, waitUntilReady } from './serverProcess.ts';
+import { freePort, isRunning, waitUntilReady } from './serverProcess.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -61,7 +61,7 @@ export class ImmudbTestServer {
   /** Kills the server (SIGKILL: no clean shutdown), keeping its data. */
   async kill(): Promise<void> {
     const child = this.#process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !isRunning(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -69,11 +69,11 @@ export class ImmudbTestServer {
 
   async stop(): Promise<void> {
     const child = this.#process;
-    if (child && child.exitCode === null) {
+    if (child && isRunning(child)) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) await this.kill();
+      if (isRunning(child)) await this.kill();
     }
   }
 

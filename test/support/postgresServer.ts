@@ -3,7 +3,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort, waitUntilReady } from './serverProcess.ts';
+import { freePort, isRunning, waitUntilReady } from './serverProcess.ts';
 
 /** Where the PostgreSQL server binaries are: PG_BIN, else the newest Debian package version installed. */
 export function postgresBinDir(): string {
@@ -80,7 +80,7 @@ export class PostgresTestServer {
 
   async stop(): Promise<void> {
     const child = this.#process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !isRunning(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     // runuser does not forward signals: signal the postmaster itself (its pid is the first line of
     // postmaster.pid). SIGINT is a "fast" shutdown: it does not wait for clients to disconnect.
@@ -89,7 +89,7 @@ export class PostgresTestServer {
     if (pid > 0) process.kill(pid, 'SIGINT');
     else child.kill('SIGINT');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-    if (child.exitCode === null) {
+    if (child && isRunning(child)) {
       child.kill('SIGKILL');
       await exited;
     }

@@ -20,7 +20,7 @@ export async function freePort(): Promise<number> {
 export async function waitUntilReady(name: string, child: ChildProcess, probe: () => Promise<void>, log: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${log()}`);
+    if (!isRunning(child)) throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode}:\n${log()}`);
     try {
       await probe();
       return;
@@ -30,3 +30,6 @@ export async function waitUntilReady(name: string, child: ChildProcess, probe: (
     }
   }
 }
+
+/** Whether the process is still running (a process killed by a signal has a null exitCode but a signalCode). */
+export const isRunning = (child: ChildProcess | undefined): boolean => child !== undefined && child.exitCode === null && child.signalCode === null;

@@ -1,7 +1,9 @@
 import pg from 'pg';
 import { PostgresEventStore } from '../src/eventStore/postgres/PostgresEventStore.ts';
 import { PostgresTestServer } from '../test/support/postgresServer.ts';
-import { timed, type Benchmark } from './lib/harness.ts';
+import { silentLogger } from '../src/runtime/logger.ts';
+import { createRuntime } from '../src/runtime/runtime.ts';
+import { round, timed, type Benchmark } from './lib/harness.ts';
 import { storeVsRaw } from './lib/storeVsRaw.ts';
 
 /**
@@ -43,11 +45,26 @@ export const postgres: Benchmark = async ({ quick, log }) => {
     await raw.end();
 
     const store = await PostgresEventStore.open({ connectionString: server.connectionString, schema: 'bench' });
+    let result;
     try {
-      return await storeVsRaw('postgres', store, total, { appendSeconds: rawAppend.seconds, readSeconds: rawRead.seconds, rowsRead: rawRead.result }, { server: 'PostgreSQL 15 (Debian package, started here, fsync off)', rawBatch: batch }, log, ['ours also checks versions and event ids per append, hashes both chains under the write lock, and validates every event on read']);
+      result = await storeVsRaw('postgres', store, total, { appendSeconds: rawAppend.seconds, readSeconds: rawRead.seconds, rowsRead: rawRead.result }, { server: 'PostgreSQL 15 (Debian package, started here, fsync off)', rawBatch: batch }, log, ['ours also checks versions and event ids per append, hashes both chains under the write lock, and validates every event on read']);
     } finally {
       await store.close();
     }
+    // Durable commands through the runtime on this server (validate, decide, append, apply), all sent at once.
+    const commands = quick ? 5_000 : 20_000;
+    const aggregates = 1_000;
+    const runtime = createRuntime({ store: { kind: 'postgres', connectionString: server.connectionString, schema: 'commands' }, logger: silentLogger });
+    await Promise.all(Array.from({ length: aggregates }, (_, i) => runtime.execute({ type: 'CreateGameObject', id: `obj-${i}`, name: 'thing', generic: 'item' })));
+    const run = await timed(() => Promise.all(Array.from({ length: commands }, (_, i) => runtime.execute({ type: 'UpdateGameObjectAttribute', id: `obj-${i % aggregates}`, key: 'hp', value: i }))));
+    await runtime.close();
+    const rate = Math.round(commands / run.seconds);
+    log(`runtime on postgres: ${rate} commands/s (${aggregates} aggregates)`);
+    return {
+      ...result,
+      figures: { ...result.figures, [`runtime commands/s (${aggregates} aggregates)`]: rate },
+      ratios: { ...result.ratios, commands: round(rate / (total / rawAppend.seconds)) },
+    };
   } finally {
     await server.dispose();
   }

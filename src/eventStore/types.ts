@@ -60,6 +60,14 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+/**
+ * Validates events on append (the registry supplies one; the default accepts any JSON value). Throws to
+ * refuse: the append fails with a ValidationError and nothing is written.
+ */
+export interface EventCodec {
+  validate(event: { readonly type: string; readonly schemaVersion: number; readonly data: unknown }): void;
+}
+
 /** One stream's share of an append. */
 export interface AppendPart {
   readonly streamId: string;

@@ -2,14 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConcurrencyError, isDuplicateEventError } from '../../src/errors.ts';
 import { InMemoryEventStore } from '../../src/eventStore/memory/InMemoryEventStore.ts';
 import { verifyStore } from '../../src/eventStore/integrity.ts';
-import type { EventStore } from '../../src/eventStore/types.ts';
+import type { EventCodec, EventStore } from '../../src/eventStore/types.ts';
 import { attribute, created, newEvents } from '../support/events.ts';
 
 /** A store under test: the port plus the test-only reset every adapter keeps off its public interface. */
 export type TestStore = EventStore & { reset(): Promise<void> };
 
 export interface ContractFactory {
-  (): Promise<{ store: TestStore; reopen?: () => Promise<TestStore>; cleanup?: () => Promise<void> }>;
+  (options?: { codec?: EventCodec }): Promise<{ store: TestStore; reopen?: () => Promise<TestStore>; cleanup?: () => Promise<void> }>;
 }
 
 /**
@@ -194,6 +194,22 @@ function coreContract(name: string, factory: ContractFactory): void {
       // The store goes on serving, and its chains still verify.
       await store.appendToStream('c', newEvents(created('C')));
       expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 2 });
+    });
+
+    it('validates events on append through its codec (default: any JSON value), writing nothing when one fails', async () => {
+      const notJson = [{ ...newEvents(created('A'))[0]!, data: { n: 1n } as unknown as never }];
+      await expect(store.appendToStream('a', notJson)).rejects.toMatchObject({ code: 'VALIDATION' });
+      const strict = await factory({ codec: { validate: (e) => { if (e.type !== 'GameObjectCreated') throw new Error(`unknown type ${e.type}`); } } });
+      try {
+        const error = await strict.store.appendToStream('b', newEvents(created('B'), attribute('k', 1))).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/b event 2 .*unknown type GameObjectAttributeUpdated/) });
+        expect(await strict.store.stats()).toMatchObject({ eventCount: 0 });
+        expect((await strict.store.appendToStream('b', newEvents(created('B')))).nextExpectedVersion).toBe(1);
+      } finally {
+        await strict.store.close();
+        await strict.cleanup?.();
+      }
+      expect(await store.stats()).toMatchObject({ eventCount: 0 });
     });
 
     it('appending nothing changes nothing', async () => {

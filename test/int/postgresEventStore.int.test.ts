@@ -2,7 +2,7 @@ import { PostgresEventStore } from '../../src/eventStore/postgres/PostgresEventS
 import { eventStoreContract } from '../contracts/eventStore.contract.ts';
 import { postgresOptions } from '../support/postgres.ts';
 
-eventStoreContract('PostgreSQL', async () => {
-  const options = postgresOptions();
+eventStoreContract('PostgreSQL', async (extra) => {
+  const options = postgresOptions(extra);
   return { store: await PostgresEventStore.open(options), reopen: () => PostgresEventStore.open(options) };
 }, { durable: true, replayReader: true });

@@ -16,10 +16,10 @@ function tempFile(): string {
   return join(dir, 'nested', 'events.db');
 }
 
-eventStoreContract('SQLite', async () => {
+eventStoreContract('SQLite', async (options) => {
   const path = tempFile();
   return {
-    store: new SqliteEventStore({ path }),
+    store: new SqliteEventStore({ path, ...options }),
     reopen: async () => new SqliteEventStore({ path }),
   };
 }, { durable: true, replayReader: true });

@@ -18,6 +18,8 @@ import type {
   StoredEvent,
   StoreStats,
 } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { ImmudbCallError, ImmudbClient, type ImmudbConnectionOptions, type SqlParam, type SqlValue } from './ImmudbClient.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
@@ -26,6 +28,8 @@ import { createSchema, EVENT_COLUMNS } from './schema.ts';
 export interface ImmudbEventStoreOptions extends ImmudbConnectionOptions {
   readonly retry?: RetryOptions;
   readonly upcasters?: UpcasterRegistry;
+  /** Validates events on append (default: any JSON value). */
+  readonly codec?: EventCodec;
   readonly metrics?: Metrics;
 }
 
@@ -52,6 +56,7 @@ export class ImmudbEventStore implements EventStore {
   readonly #client: ImmudbClient;
   readonly #options: ImmudbEventStoreOptions;
   readonly #upcasters: UpcasterRegistry;
+  readonly #codec: EventCodec;
   readonly #metrics: Metrics;
   #pending: PendingAppend[] = [];
   readonly #listeners = new AppendListeners();
@@ -63,6 +68,7 @@ export class ImmudbEventStore implements EventStore {
     this.#client = client;
     this.#options = options;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
     this.#metrics = options.metrics ?? createMetrics();
   }
 
@@ -91,6 +97,11 @@ export class ImmudbEventStore implements EventStore {
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new ClosedError('event store'));
+    try {
+      validateAppend(parts, this.#codec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const count = countEvents(parts);
     if (count > MAX_EVENTS_PER_TRANSACTION) {
       return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${count}`));

@@ -15,6 +15,8 @@ import type {
   StoredEvent,
   StoreStats,
 } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 
 /**
@@ -31,8 +33,11 @@ export class InMemoryEventStore implements EventStore {
   readonly #upcasters: UpcasterRegistry;
   #closed = false;
 
-  constructor(options: { upcasters?: UpcasterRegistry } = {}) {
+  readonly #codec: EventCodec;
+
+  constructor(options: { upcasters?: UpcasterRegistry; codec?: EventCodec } = {}) {
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
@@ -41,6 +46,7 @@ export class InMemoryEventStore implements EventStore {
 
   async appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     this.#assertOpen();
+    validateAppend(parts, this.#codec);
     // The shared planner checks every part and links the rows before anything is written: all or nothing.
     const heads = new Map<string, StreamHead>();
     for (const streamId of streamIdsOf(parts)) {

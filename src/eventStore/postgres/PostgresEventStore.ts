@@ -7,6 +7,8 @@ import { GroupCommit } from '../pipeline/groupCommit.ts';
 import { measuredRead } from '../pipeline/measuredRead.ts';
 import { deserializeEvent, toReplayEvent, type EventRow } from '../serialization.ts';
 import type { AppendOptions, AppendPart, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, ReplayEvent, Snapshot, StoredEvent, StoreStats } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { appendBatch } from './appendBatch.ts';
 import { importRows } from './importRows.ts';
@@ -27,6 +29,8 @@ export interface PostgresEventStoreOptions {
   /** How often to poll for other processes' commits when LISTEN is unavailable, ms (default 1000). */
   readonly pollIntervalMs?: number;
   readonly upcasters?: UpcasterRegistry;
+  /** Validates events on append (default: any JSON value). */
+  readonly codec?: EventCodec;
   readonly metrics?: Metrics;
 }
 
@@ -34,7 +38,7 @@ export interface PostgresEventStoreOptions {
 export const POSTGRES_DEFAULTS = { schema: 'aethyr', poolSize: 10, listen: true, pollIntervalMs: 1000 } as const;
 
 /** Checks options before anything is created or connected; throws ConfigError naming the option. */
-export function validatePostgresOptions(options: PostgresEventStoreOptions): Required<Omit<PostgresEventStoreOptions, 'upcasters' | 'metrics'>> {
+export function validatePostgresOptions(options: PostgresEventStoreOptions): Required<Omit<PostgresEventStoreOptions, 'upcasters' | 'metrics' | 'codec'>> {
   if (typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(options.connectionString)) {
     throw new ConfigError('store.postgres.connection_string must be a postgres:// URL');
   }
@@ -58,6 +62,7 @@ export class PostgresEventStore implements EventStore {
   readonly #pool: pg.Pool;
   readonly #schema: string;
   readonly #upcasters: UpcasterRegistry;
+  readonly #codec: EventCodec;
   readonly #metrics: Metrics;
   readonly #listeners = new AppendListeners();
   readonly #groupCommit: GroupCommit;
@@ -80,6 +85,7 @@ export class PostgresEventStore implements EventStore {
     this.#schema = valid.schema;
     this.#channel = `aethyr_${valid.schema}`;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
     this.#metrics = options.metrics ?? createMetrics();
     this.#pool = new pg.Pool({ connectionString: valid.connectionString, max: valid.poolSize });
     // An idle connection dropped by the server must not crash the process: the next query reconnects.
@@ -120,6 +126,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
+    try {
+      validateAppend(parts, this.#codec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#groupCommit.append(parts);
   }
 

@@ -24,6 +24,8 @@ import type {
   StoredEvent,
   StoreStats,
 } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { migrate } from './schema.ts';
 
@@ -42,6 +44,8 @@ export interface SqliteEventStoreOptions {
   /** Milliseconds to wait for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
   readonly upcasters?: UpcasterRegistry;
+  /** Validates events on append (default: any JSON value). */
+  readonly codec?: EventCodec;
   readonly metrics?: Metrics;
 }
 
@@ -71,6 +75,7 @@ interface BatchHead {
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
   readonly #upcasters: UpcasterRegistry;
+  readonly #codec: EventCodec;
   readonly #metrics: Metrics;
   readonly #groupCommit: GroupCommit;
   readonly #path: string;
@@ -87,6 +92,7 @@ export class SqliteEventStore implements EventStore {
     this.#db = new Database(options.path);
     this.#path = options.path;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
     this.#metrics = options.metrics ?? createMetrics();
     const db = this.#db;
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -213,6 +219,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
+    try {
+      validateAppend(parts, this.#codec);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#groupCommit.append(parts);
   }
 

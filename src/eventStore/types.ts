@@ -122,6 +122,11 @@ export interface EventLog {
    * without their envelopes. Stores that lack it are read with readStream.
    */
   readStreamForReplay?(streamId: string, fromVersion: number): Promise<ReplayEvent[]>;
+  /**
+   * Capability: where a worker thread can open its own reader onto this store's data (serializable).
+   * Only SQLite files have one now; the worker pool replays in parallel only from stores that do.
+   */
+  readonly replaySource?: { readonly adapter: 'sqlite'; readonly path: string } | undefined;
   /** The global position of the last event, 0 when the store is empty. */
   headPosition(): Promise<number>;
   /** The stream's current version, 0 when it has no events. */

@@ -1,7 +1,6 @@
 import { aggregateMachines } from '../../machines/index.ts';
 import type { AggregateKind, AggregateState } from '../domain/state.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
-import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore, Snapshot } from '../eventStore/types.ts';
 import type { ReplayedAggregate } from '../pool/protocol.ts';
 import { replayAggregate } from '../pool/replayAggregate.ts';
@@ -52,7 +51,7 @@ export interface LiveActors {
 export async function rebuildWorldState(store: EventStore, live: LiveActors, options: WorldRebuildOptions = {}): Promise<WorldRebuildReport> {
   const started = Date.now();
   const useSnapshots = options.useSnapshots ?? false;
-  const path = store instanceof SqliteEventStore && store.path !== ':memory:' ? store.path : undefined;
+  const path = store.replaySource?.path;
   const pool = path ? options.pool : undefined;
   let aggregates = 0;
   let events: number | undefined = 0;

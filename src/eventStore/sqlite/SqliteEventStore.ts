@@ -333,6 +333,11 @@ export class SqliteEventStore implements EventStore {
     return this.#path;
   }
 
+  /** A worker thread's way to this store's data: the file (none for ':memory:'). */
+  get replaySource(): { adapter: 'sqlite'; path: string } | undefined {
+    return this.#path === ':memory:' ? undefined : { adapter: 'sqlite', path: this.#path };
+  }
+
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
     this.#assertOpen();
     const row = this.#stmt.loadSnapshot.get(streamId);

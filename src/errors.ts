@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFIG'
   | 'CLOSED'
   | 'WORKER_FAILED'
+  | 'DUPLICATE_EVENT'
   // cluster (src/cluster)
   | 'TIMEOUT'
   | 'NO_RESPONDERS'
@@ -147,6 +148,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'CONFIG',
   'CLOSED',
   'WORKER_FAILED',
+  'DUPLICATE_EVENT',
   'TIMEOUT',
   'NO_RESPONDERS',
   'NOT_OWNER',
@@ -226,3 +228,21 @@ export const isRequestTimeoutError = (e: unknown): e is RequestTimeoutError => h
 export const isNoRespondersError = (e: unknown): e is NoRespondersError => hasCode(e, 'NO_RESPONDERS');
 export const isNotOwnerError = (e: unknown): e is NotOwnerError => hasCode(e, 'NOT_OWNER');
 export const isRemoteError = (e: unknown): e is RemoteError => hasCode(e, 'REMOTE');
+
+/**
+ * An append carried an event id that is already stored in another stream (or at another place in
+ * this one): nothing was written. A re-sent append (the same event ids, in the same stream, at the
+ * same versions) is not an error: it returns the original result.
+ */
+export class DuplicateEventError extends RuntimeError {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly existingStreamId: string;
+  constructor(eventId: string, streamId: string, existingStreamId: string) {
+    super('DUPLICATE_EVENT', `event ${eventId} appended to ${streamId} is already stored in ${existingStreamId}`);
+    this.eventId = eventId;
+    this.streamId = streamId;
+    this.existingStreamId = existingStreamId;
+  }
+}
+export const isDuplicateEventError = (e: unknown): e is DuplicateEventError => hasCode(e, 'DUPLICATE_EVENT');

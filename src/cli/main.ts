@@ -1,4 +1,5 @@
 import { loadConfig, type RuntimeConfig } from '../config/loadConfig.ts';
+import { openStoreOf, type PostgresStoreOptions } from '../config/stores.ts';
 import { redactSecrets } from '../domain/redact.ts';
 import { describe, isRuntimeError } from '../errors.ts';
 import { copyStore } from '../eventStore/copyStore.ts';
@@ -6,11 +7,13 @@ import { recordCheckpoint, verifyCheckpoints } from '../eventStore/immudb/checkp
 import { ImmudbEventStore } from '../eventStore/immudb/ImmudbEventStore.ts';
 import { verifyStore, type VerifyReport } from '../eventStore/integrity.ts';
 import { exportStore, importStore } from '../eventStore/jsonl.ts';
-import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore } from '../eventStore/types.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { openRuntime, openStore } from '../openRuntime.ts';
+import { openRuntime } from '../openRuntime.ts';
+import { storeCodecsOf } from '../definition/upcasters.ts';
+import { AggregateRegistry } from '../definition/registry.ts';
+import { worldAggregates } from '../world/kinds.ts';
 import { WorkerPool } from '../pool/WorkerPool.ts';
 import { createProjections } from '../projections/projections.ts';
 import { progressReporter } from './progress.ts';
@@ -40,14 +43,14 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-async function withStore<T>(config: RuntimeConfig, kind: 'sqlite' | 'immudb' | 'configured', use: (store: EventStore) => Promise<T>): Promise<T> {
+type StoreKind = 'sqlite' | 'immudb' | 'postgres';
+const STORE_KINDS: readonly string[] = ['sqlite', 'immudb', 'postgres'];
+
+async function withStore<T>(config: RuntimeConfig, kind: StoreKind | 'configured', use: (store: EventStore) => Promise<T>): Promise<T> {
   const metrics = createMetrics();
-  const store =
-    kind === 'configured'
-      ? (await openStore(config, metrics)).store
-      : kind === 'sqlite'
-        ? new SqliteEventStore({ path: config.sqlite.path, metrics })
-        : await ImmudbEventStore.open({ ...config.immudb, metrics });
+  if (kind === 'postgres' && !config.postgres) throw new UsageError('postgres needs store.postgres.connection_string (or AETHYR_POSTGRES_URL)');
+  const settings = kind === 'configured' ? config.store : kind === 'sqlite' ? config.sqlite : kind === 'immudb' ? config.immudb : (config.postgres as PostgresStoreOptions);
+  const store = await openStoreOf(settings, metrics, storeCodecsOf(new AggregateRegistry(worldAggregates)));
   try {
     return await use(store);
   } finally {
@@ -126,11 +129,11 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
       case 'migrate': {
         const from = option(rest, '--from');
         const to = option(rest, '--to');
-        if (!from || !to || from === to || ![from, to].every((k) => k === 'sqlite' || k === 'immudb')) {
-          throw new UsageError('migrate needs --from and --to, one sqlite and one immudb');
+        if (!from || !to || from === to || ![from, to].every((k) => STORE_KINDS.includes(k))) {
+          throw new UsageError('migrate needs --from and --to, two different stores of sqlite, immudb, postgres');
         }
-        return withStore(config, from as 'sqlite' | 'immudb', (source) =>
-          withStore(config, to as 'sqlite' | 'immudb', async (target) => {
+        return withStore(config, from as StoreKind, (source) =>
+          withStore(config, to as StoreKind, async (target) => {
             const progress = progressReporter(`migrate ${from} → ${to}`, (await source.stats()).eventCount);
             const report = await copyStore(source, target, { onProgress: (p) => progress.update(p.read) });
             progress.done(report.eventsRead);

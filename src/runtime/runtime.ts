@@ -4,31 +4,24 @@ import { z } from 'zod';
 import type { AnyAggregateDefinition } from '../definition/define.ts';
 import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
-import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
+import { createStore, type StoreOptions } from '../config/stores.ts';
 import type { AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
-import { registryUpcasters } from '../definition/upcasters.ts';
+import { storeCodecsOf } from '../definition/upcasters.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { stderrLogger, type Logger } from './logger.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
 
-/** The embedded store's settings. */
-export interface SqliteStoreOptions {
-  readonly kind: 'sqlite';
-  readonly path: string;
-  readonly durability?: Durability;
-  readonly groupCommitWindowMs?: number;
-  readonly busyTimeoutMs?: number;
-}
+export type { SqliteStoreOptions, PostgresStoreOptions } from '../config/stores.ts';
 
 export interface RuntimeOptions {
   /** The kinds this runtime hosts (see defineAggregate); checked here, a DefinitionError names what is wrong. */
   readonly aggregates: readonly AnyAggregateDefinition[];
   /** Store settings, or an open EventStore (closed by the runtime only if `closeStore` is true). */
-  readonly store: SqliteStoreOptions | EventStore;
+  readonly store: StoreOptions | EventStore;
   readonly closeStore?: boolean;
   /** Snapshot an aggregate every this many events (default 100). */
   readonly snapshotThreshold?: number;
@@ -109,16 +102,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
   const ownsStore = options.closeStore ?? !isEventStore(options.store);
-  const store = isEventStore(options.store)
-    ? options.store
-    : new SqliteEventStore({
-        path: options.store.path,
-        metrics,
-        upcasters: registryUpcasters(registry),
-        ...(options.store.durability && { durability: options.store.durability }),
-        ...(options.store.groupCommitWindowMs !== undefined && { groupCommitWindowMs: options.store.groupCommitWindowMs }),
-        ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
-      });
+  const store = isEventStore(options.store) ? options.store : createStore(options.store, metrics, storeCodecsOf(registry));
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
   const supervisor = new Supervisor(
     {

@@ -35,7 +35,7 @@ const migrations: readonly string[] = [
      stream_id       text PRIMARY KEY,
      version         bigint  NOT NULL,
      kind            text    NOT NULL,
-     machine_version integer NOT NULL,
+     machine_version bigint  NOT NULL,
      state           text    NOT NULL,
      created_at      text    NOT NULL
    );`,

@@ -6,7 +6,7 @@ interface SnapshotRow {
   stream_id: string;
   version: string;
   kind: Snapshot['kind'];
-  machine_version: number;
+  machine_version: string;
   state: string;
   created_at: string;
 }
@@ -15,7 +15,7 @@ const toSnapshot = (row: SnapshotRow): Snapshot => ({
   streamId: row.stream_id,
   version: Number(row.version),
   kind: row.kind,
-  machineVersion: row.machine_version,
+  machineVersion: Number(row.machine_version),
   state: JSON.parse(row.state) as unknown,
   createdAt: row.created_at,
 });
@@ -29,7 +29,7 @@ export async function saveSnapshots(db: pg.Pool, schema: string, snapshots: read
   const list = [...newest.values()];
   await db.query(
     `INSERT INTO ${ident(schema)}.snapshots AS old (stream_id, version, kind, machine_version, state, created_at)
-     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::int[], $5::text[], $6::text[])
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[])
      ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, kind = excluded.kind,
        machine_version = excluded.machine_version, state = excluded.state, created_at = excluded.created_at
      WHERE excluded.version >= old.version`,

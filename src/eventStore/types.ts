@@ -37,6 +37,8 @@ export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
 
 export interface AppendOptions {
   readonly expectedVersion?: ExpectedVersion;
+  /** The kind of aggregate the stream holds, kept with its head when this append creates it (as AppendPart.kind). */
+  readonly kind?: string | undefined;
 }
 
 export interface AppendResult {

@@ -333,7 +333,7 @@ export class ActorHost {
     const fromVersion = (usable?.version ?? 0) + 1;
     const tail = store.readStreamForReplay ? await store.readStreamForReplay(this.id, fromVersion) : await store.readStream(this.id, { fromVersion });
     const first = tail[0];
-    const kind = usable?.kind ?? (first && registry.kindOfStream(first));
+    const kind = usable?.kind ?? (first && registry.kindOfStream(first, (await store.streamHead(this.id))?.kind));
     this.#current = kind && { kind, state: kind.fold(usable?.state ?? kind.initial(this.id), tail) };
     this.#version = tail.at(-1)?.version ?? usable?.version ?? 0;
     this.#snapshotVersion = usable?.version ?? 0;

@@ -223,7 +223,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (Number.isNaN(until)) throw new ValidationError(`stateAt: invalid time ${String((at as { time: unknown }).time)}`);
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
-      const kind = registry.kindOfStream(first);
+      const kind = registry.kindOfStream(first, (await store.streamHead(id))?.kind);
       return kind.fold(kind.initial(id), upTo).context;
     },
     worldAt(at) {

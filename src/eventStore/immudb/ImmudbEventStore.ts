@@ -19,7 +19,8 @@ import type {
   StoreStats,
 } from '../types.ts';
 import type { EventCodec } from '../types.ts';
-import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
+import { anyJson, appendValidated } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { ImmudbCallError, ImmudbClient, type ImmudbConnectionOptions, type SqlParam, type SqlValue } from './ImmudbClient.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
@@ -92,23 +93,20 @@ export class ImmudbEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     if (this.#closed) return Promise.reject(new ClosedError('event store'));
-    try {
-      validateAppend(parts, this.#codec);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const count = countEvents(parts);
-    if (count > MAX_EVENTS_PER_TRANSACTION) {
-      return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${count}`));
-    }
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ parts, resolve, reject });
-      this.#flushing ??= this.#drain();
+    return appendValidated(parts, this.#codec, () => {
+      const count = countEvents(parts);
+      if (count > MAX_EVENTS_PER_TRANSACTION) {
+        return Promise.reject(new ValidationError(`at most ${MAX_EVENTS_PER_TRANSACTION} events per append on ImmuDB, got ${count}`));
+      }
+      return new Promise<AppendResult[]>((resolve, reject) => {
+        this.#pending.push({ parts, resolve, reject });
+        this.#flushing ??= this.#drain();
+      });
     });
   }
 

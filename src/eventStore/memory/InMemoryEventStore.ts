@@ -17,6 +17,7 @@ import type {
 } from '../types.ts';
 import type { EventCodec } from '../types.ts';
 import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 
 /**
@@ -41,7 +42,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   async appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {

@@ -31,3 +31,13 @@ export function validateAppend(parts: readonly AppendPart[], codec: EventCodec):
     }
   }
 }
+
+/** Runs `append` only if every event validates (see validateAppend); a refusal is the returned promise's rejection. */
+export function appendValidated<T>(parts: readonly AppendPart[], codec: EventCodec, append: () => Promise<T>): Promise<T> {
+  try {
+    validateAppend(parts, codec);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return append();
+}

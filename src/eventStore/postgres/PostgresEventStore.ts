@@ -8,7 +8,8 @@ import { measuredRead } from '../pipeline/measuredRead.ts';
 import { deserializeEvent, toReplayEvent, type EventRow } from '../serialization.ts';
 import type { AppendOptions, AppendPart, AppendResult, EventStore, NewEvent, ReadAllOptions, ReadStreamOptions, ReplayEvent, Snapshot, StoredEvent, StoreStats } from '../types.ts';
 import type { EventCodec } from '../types.ts';
-import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
+import { anyJson, appendValidated } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { appendBatch } from './appendBatch.ts';
 import { importRows } from './importRows.ts';
@@ -122,16 +123,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
-    try {
-      validateAppend(parts, this.#codec);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#groupCommit.append(parts);
+    return appendValidated(parts, this.#codec, () => this.#groupCommit.append(parts));
   }
 
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {

@@ -25,7 +25,8 @@ import type {
   StoreStats,
 } from '../types.ts';
 import type { EventCodec } from '../types.ts';
-import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
+import { anyJson, appendValidated } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { migrate } from './schema.ts';
 
@@ -215,16 +216,11 @@ export class SqliteEventStore implements EventStore {
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
-    try {
-      validateAppend(parts, this.#codec);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#groupCommit.append(parts);
+    return appendValidated(parts, this.#codec, () => this.#groupCommit.append(parts));
   }
 
   /** Commits a batch in one IMMEDIATE transaction (one fsync); one outcome per append. */

@@ -1,9 +1,8 @@
-import { currentSchemaVersions } from '../src/world/events.ts';
 import { ImmudbClient } from '../src/eventStore/immudb/ImmudbClient.ts';
 import { ImmudbEventStore } from '../src/eventStore/immudb/ImmudbEventStore.ts';
-import type { NewEvent } from '../src/eventStore/types.ts';
 import { IMMUDB_PASSWORD, IMMUDB_USER, ImmudbTestServer } from '../test/support/immudbServer.ts';
-import { round, timed, type Benchmark } from './lib/harness.ts';
+import { timed, type Benchmark } from './lib/harness.ts';
+import { storeVsRaw } from './lib/storeVsRaw.ts';
 
 /**
  * Append and replay throughput on a real ImmuDB server (built and started here), against raw batched
@@ -43,38 +42,13 @@ export const immudb: Benchmark = async ({ quick, log }) => {
       }
     });
     raw.close();
-    log(`raw: append ${Math.round(total / rawAppend.seconds)}/s, read ${Math.round(total / rawRead.seconds)}/s`);
 
     const store = await ImmudbEventStore.open({ ...options, database: 'oursbench' });
-    const event = (k: number): NewEvent => ({
-      type: 'GameObjectAttributeUpdated',
-      data: { key: 'hp', value: k },
-      eventId: `e-${k}`,
-      schemaVersion: currentSchemaVersions.GameObjectAttributeUpdated,
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      metadata: { correlationId: 'c', causationId: null, actorId: null },
-    });
-    // Concurrent appends, as many actors would send them: group-committed by the store.
-    const append = await timed(() => Promise.all(Array.from({ length: total }, (_, k) => store.appendToStream(`obj-${k % 1000}`, [event(k)]))));
-    const replay = await timed(async () => {
-      let n = 0;
-      for (let after = 0; ; ) {
-        const events = await store.readAll({ after, limit: 1000 });
-        n += events.length;
-        if (events.length < 1000) return n;
-        after = events.at(-1)?.position ?? 0;
-      }
-    });
-    await store.close();
-    log(`ours: append ${Math.round(total / append.seconds)}/s, replay ${Math.round(total / replay.seconds)}/s`);
-    return {
-      name: 'immudb',
-      params: { events: total, server: 'immudb v1.11.1 (built here)', rawBatch: batch },
-      figures: { 'append events/s': Math.round(total / append.seconds), 'replay events/s': Math.round(replay.result / replay.seconds) },
-      baseline: { 'raw batched insert rows/s': Math.round(total / rawAppend.seconds), 'raw paged read rows/s': Math.round(rawRead.result / rawRead.seconds) },
-      ratios: { append: round(rawAppend.seconds / append.seconds), replay: round(rawRead.seconds / replay.seconds) },
-      notes: ['ours also hashes, checks versions per stream and validates every event on read'],
-    };
+    try {
+      return await storeVsRaw('immudb', store, total, { appendSeconds: rawAppend.seconds, readSeconds: rawRead.seconds, rowsRead: rawRead.result }, { server: 'immudb v1.11.1 (built here)', rawBatch: batch }, log, ['ours also hashes, checks versions per stream and validates every event on read']);
+    } finally {
+      await store.close();
+    }
   } finally {
     await server.dispose();
   }

@@ -3,11 +3,12 @@ import { commands } from './commands.bench.ts';
 import { immudb } from './immudb.bench.ts';
 import { memory } from './memory.bench.ts';
 import { peer } from './peer.bench.ts';
+import { postgres } from './postgres.bench.ts';
 import { projections } from './projections.bench.ts';
 import { replay } from './replay.bench.ts';
 import { spawn } from './spawn.bench.ts';
 
-const benchmarks: Record<string, Benchmark> = { replay, spawn, commands, memory, projections, peer, immudb };
+const benchmarks: Record<string, Benchmark> = { replay, spawn, commands, memory, projections, peer, immudb, postgres };
 
 /** `npm run bench -- [name ...] [--quick] [--json]` */
 async function main(): Promise<void> {

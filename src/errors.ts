@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'CONFIG'
   | 'CLOSED'
   | 'WORKER_FAILED'
+  | 'DUPLICATE_EVENT'
   // cluster (src/cluster)
   | 'TIMEOUT'
   | 'NO_RESPONDERS'
@@ -148,6 +149,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'CONFIG',
   'CLOSED',
   'WORKER_FAILED',
+  'DUPLICATE_EVENT',
   'TIMEOUT',
   'NO_RESPONDERS',
   'NOT_OWNER',
@@ -258,3 +260,21 @@ export class CorruptEventError extends RuntimeError {
 }
 
 export const isCorruptEventError = (e: unknown): e is CorruptEventError => hasCode(e, 'CORRUPT_EVENT');
+
+/**
+ * An append carried an event id that is already stored in another stream (or at another place in
+ * this one): nothing was written. A re-sent append (the same event ids, in the same stream, at the
+ * same versions) is not an error: it returns the original result.
+ */
+export class DuplicateEventError extends RuntimeError {
+  readonly eventId: string;
+  readonly streamId: string;
+  readonly existingStreamId: string;
+  constructor(eventId: string, streamId: string, existingStreamId: string) {
+    super('DUPLICATE_EVENT', `event ${eventId} appended to ${streamId} is already stored in ${existingStreamId}`);
+    this.eventId = eventId;
+    this.streamId = streamId;
+    this.existingStreamId = existingStreamId;
+  }
+}
+export const isDuplicateEventError = (e: unknown): e is DuplicateEventError => hasCode(e, 'DUPLICATE_EVENT');

@@ -1,7 +1,5 @@
-import type { ImmudbStoreConfig, RuntimeConfig } from './config/loadConfig.ts';
-import { describe, isStoreUnavailableError } from './errors.ts';
-import { ImmudbEventStore } from './eventStore/immudb/ImmudbEventStore.ts';
-import { SqliteEventStore } from './eventStore/sqlite/SqliteEventStore.ts';
+import type { RuntimeConfig } from './config/loadConfig.ts';
+import { openStoreOf } from './config/stores.ts';
 import type { EventStore } from './eventStore/types.ts';
 import { createMetrics, type Metrics } from './metrics/metrics.ts';
 import { createRuntime, type CommandsOfAggregates, type Runtime, type StateOf, type WorldOptions } from './createRuntime.ts';
@@ -9,57 +7,26 @@ import type { AnyCommand } from './definition/registry.ts';
 import { stderrLogger, type Logger } from './runtime/logger.ts';
 import type { AnyAggregateDefinition } from './definition/define.ts';
 import { AggregateRegistry } from './definition/registry.ts';
-import { registryUpcasters } from './definition/upcasters.ts';
+import { storeCodecsOf } from './definition/upcasters.ts';
 import { worldAggregates } from './world/kinds.ts';
 
 export interface OpenedStore {
   readonly store: EventStore;
-  /** 'immudb' or 'sqlite': what actually serves (differs from the config when falling back). */
-  readonly kind: 'sqlite' | 'immudb';
-  readonly fallback: boolean;
+  readonly kind: 'sqlite' | 'immudb' | 'postgres';
+  /** Always false: the SQLite fallback was removed (it served a world without the server's history). */
+  readonly fallback: false;
 }
 
 /**
- * Opens the configured store. If ImmuDB is configured but unreachable: with `on_unavailable: fail`
- * (the default) the StoreUnavailableError is thrown with its reason; with `fallback`, the embedded
- * SQLite store serves instead, said loudly in the log and in `aethyr_store_fallback_active`.
+ * Opens the configured store (the config layer builds it) for the hosted kinds: it validates appends
+ * with their registry's codec and reads through their upcasters (CONTRACT.md). A server that is
+ * unreachable fails the start with StoreUnavailableError and its reason: there is no fallback to an
+ * empty local store.
  */
-export async function openStore(
-  config: RuntimeConfig,
-  metrics: Metrics,
-  logger: Logger = stderrLogger,
-  aggregates: readonly AnyAggregateDefinition[] = worldAggregates,
-): Promise<OpenedStore> {
-  // The store reads events through the hosted kinds' upcasters and validation (CONTRACT.md: the codec).
-  const upcasters = registryUpcasters(new AggregateRegistry(aggregates));
-  if (config.store.kind === 'sqlite') return { store: sqliteStore(config, metrics, upcasters), kind: 'sqlite', fallback: false };
-  const immudb: ImmudbStoreConfig = config.store;
-  try {
-    const store = await ImmudbEventStore.open({ ...immudb, metrics, upcasters });
-    metrics.storeFallbackActive.set(0);
-    return { store, kind: 'immudb', fallback: false };
-  } catch (error) {
-    if (immudb.onUnavailable !== 'fallback' || !isStoreUnavailableError(error)) throw error;
-    logger.error('IMMUDB UNREACHABLE: RUNNING ON THE SQLITE FALLBACK STORE. Events written now are not in ImmuDB; migrate them once it is back.', {
-      immudb: `${immudb.host}:${immudb.port}/${immudb.database}`,
-      fallback: config.sqlite.path,
-      reason: describe(error),
-    });
-    metrics.storeFallbackActive.set(1);
-    return { store: sqliteStore(config, metrics, upcasters), kind: 'sqlite', fallback: true };
-  }
-}
-
-function sqliteStore(config: RuntimeConfig, metrics: Metrics, upcasters: ReturnType<typeof registryUpcasters>): SqliteEventStore {
-  const { path, durability, groupCommitWindowMs, busyTimeoutMs } = config.sqlite;
-  return new SqliteEventStore({
-    path,
-    metrics,
-    upcasters,
-    ...(durability && { durability }),
-    ...(groupCommitWindowMs !== undefined && { groupCommitWindowMs }),
-    ...(busyTimeoutMs !== undefined && { busyTimeoutMs }),
-  });
+export async function openStore(config: RuntimeConfig, metrics: Metrics, aggregates: readonly AnyAggregateDefinition[] = worldAggregates): Promise<OpenedStore> {
+  const store = await openStoreOf(config.store, metrics, storeCodecsOf(new AggregateRegistry(aggregates)));
+  metrics.storeFallbackActive.set(0);
+  return { store, kind: config.store.kind, fallback: false };
 }
 
 /**
@@ -79,11 +46,12 @@ export async function openRuntime(config: RuntimeConfig, options?: OpenOptions &
 export async function openRuntime(config: RuntimeConfig, options: OpenOptions & WorldOptions = {}): Promise<Opened<Runtime>> {
   const metrics = options.metrics ?? createMetrics();
   const logger = options.logger ?? stderrLogger;
-  const opened = await openStore(config, metrics, logger, options.aggregates);
+  const opened = await openStore(config, metrics, options.aggregates);
   const {
     store: _configured,
     sqlite: _sqlite,
     immudb: _immudb,
+    postgres: _postgres,
     projections: _projections,
     poolThreads: _poolThreads,
     server: _server,

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { loadConfig, type RuntimeConfig } from '../config/loadConfig.ts';
+import { openStoreOf, type PostgresStoreOptions } from '../config/stores.ts';
 import { redactSecrets } from '../domain/redact.ts';
 import { describe, isRuntimeError } from '../errors.ts';
 import { copyStore } from '../eventStore/copyStore.ts';
@@ -7,11 +8,13 @@ import { readCheckpoints, recordCheckpoint, verifyCheckpoints } from '../eventSt
 import { ImmudbEventStore } from '../eventStore/immudb/ImmudbEventStore.ts';
 import { verifyStore, type VerifyReport } from '../eventStore/integrity.ts';
 import { exportStore, importStore } from '../eventStore/jsonl.ts';
-import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore } from '../eventStore/types.ts';
 import { createMetrics } from '../metrics/metrics.ts';
 import { silentLogger } from '../runtime/logger.ts';
-import { openRuntime, openStore } from '../openRuntime.ts';
+import { openRuntime } from '../openRuntime.ts';
+import { storeCodecsOf } from '../definition/upcasters.ts';
+import { AggregateRegistry } from '../definition/registry.ts';
+import { worldAggregates } from '../world/kinds.ts';
 import { WorkerPool } from '../pool/WorkerPool.ts';
 import { createProjections } from '../projections/projections.ts';
 import { progressReporter } from './progress.ts';
@@ -76,14 +79,14 @@ function option(args: string[], name: string): string | undefined {
   return value;
 }
 
-async function withStore<T>(config: RuntimeConfig, kind: 'sqlite' | 'immudb' | 'configured', use: (store: EventStore) => Promise<T>): Promise<T> {
+type StoreKind = 'sqlite' | 'immudb' | 'postgres';
+const STORE_KINDS: readonly string[] = ['sqlite', 'immudb', 'postgres'];
+
+async function withStore<T>(config: RuntimeConfig, kind: StoreKind | 'configured', use: (store: EventStore) => Promise<T>): Promise<T> {
   const metrics = createMetrics();
-  const store =
-    kind === 'configured'
-      ? (await openStore(config, metrics)).store
-      : kind === 'sqlite'
-        ? new SqliteEventStore({ path: config.sqlite.path, metrics })
-        : await ImmudbEventStore.open({ ...config.immudb, metrics });
+  if (kind === 'postgres' && !config.postgres) throw new UsageError('postgres needs store.postgres.connection_string (or AETHYR_POSTGRES_URL)');
+  const settings = kind === 'configured' ? config.store : kind === 'sqlite' ? config.sqlite : kind === 'immudb' ? config.immudb : (config.postgres as PostgresStoreOptions);
+  const store = await openStoreOf(settings, metrics, storeCodecsOf(new AggregateRegistry(worldAggregates)));
   try {
     return await use(store);
   } finally {
@@ -183,17 +186,17 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
         const to = option(rest, '--to');
         const database = option(rest, '--database');
         const allowDefaultLogin = rest.includes('--allow-default-credentials');
-        if (!from || !to || from === to || ![from, to].every((k) => k === 'sqlite' || k === 'immudb')) {
-          throw new UsageError('migrate needs --from and --to, one sqlite and one immudb');
+        if (!from || !to || from === to || ![from, to].every((k) => STORE_KINDS.includes(k))) {
+          throw new UsageError('migrate needs --from and --to, two different stores of sqlite, immudb, postgres');
         }
         if (to === 'immudb') checkImmudbChoice(config, database, allowDefaultLogin);
-        else if (usesDefaultImmudbLogin(config) && !allowDefaultLogin) err(`warning: reading from ImmuDB ${config.immudb.host}:${config.immudb.port} with its default login immudb/immudb`);
-        return await withStore(config, from as 'sqlite' | 'immudb', (source) =>
-          withStore(config, to as 'sqlite' | 'immudb', async (target) => {
+        else if (from === 'immudb' && usesDefaultImmudbLogin(config) && !allowDefaultLogin) err(`warning: reading from ImmuDB ${config.immudb.host}:${config.immudb.port} with its default login immudb/immudb`);
+        return await withStore(config, from as StoreKind, (source) =>
+          withStore(config, to as StoreKind, async (target) => {
             const sourceEvents = (await source.stats()).eventCount;
             const targetEvents = (await target.stats()).eventCount;
             if (to === 'immudb') await checkSameWorld(config, source, target, targetEvents);
-            out(`about to copy ${sourceEvents} events (and snapshots) from ${describeStore(config, from)} into ${describeStore(config, to)}, which holds ${targetEvents} events of this world`);
+            out(`about to copy ${sourceEvents} events (and snapshots) from ${describeStore(config, from as StoreKind)} into ${describeStore(config, to as StoreKind)}, which holds ${targetEvents} events of this world`);
             const progress = progressReporter(`migrate ${from} → ${to}`, sourceEvents);
             const report = await copyStore(source, target, { onProgress: (p) => progress.update(p.read) });
             progress.done(report.eventsRead);
@@ -275,8 +278,20 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
   }
 }
 
-const describeStore = (config: RuntimeConfig, kind: string): string =>
-  kind === 'sqlite' ? `SQLite ${config.sqlite.path}` : `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database} (as ${config.immudb.user})`;
+const describeStore = (config: RuntimeConfig, kind: StoreKind): string => {
+  switch (kind) {
+    case 'sqlite':
+      return `SQLite ${config.sqlite.path}`;
+    case 'immudb':
+      return `ImmuDB ${config.immudb.host}:${config.immudb.port}/${config.immudb.database} (as ${config.immudb.user})`;
+    case 'postgres':
+      return `PostgreSQL schema ${config.postgres?.schema ?? '(not configured)'}`; // the connection string may hold a password: never printed
+    default: {
+      const _exhaustive: never = kind;
+      return String(_exhaustive);
+    }
+  }
+};
 
 const usesDefaultImmudbLogin = (config: { immudb: { user: string; password: string } }): boolean => config.immudb.user === 'immudb' && config.immudb.password === 'immudb';
 

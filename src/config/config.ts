@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { DEFAULT_LIMITS, LIMIT_CEILINGS } from '../runtime/limits.ts';
+import { RETRY_DEFAULTS } from '../eventStore/immudb/retryDefaults.ts';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -12,13 +13,21 @@ const port = z.number().int().min(0).max(65535);
 export const configFileSchema = z.strictObject({
   store: z
     .strictObject({
-      kind: z.enum(['sqlite', 'immudb']).default('sqlite'),
+      kind: z.enum(['sqlite', 'immudb', 'postgres']).default('sqlite'),
       sqlite: z
         .strictObject({
           path: z.string().min(1).default('data/world.db'),
           durability: z.enum(['full', 'normal', 'off']).default('full'),
           group_commit_window_ms: nonNegativeInt.default(0),
           busy_timeout_ms: nonNegativeInt.default(5000),
+        })
+        .prefault({}),
+      postgres: z
+        .strictObject({
+          // No default: a server address and its credentials are never assumed silently.
+          connection_string: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+          schema: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier').default('aethyr'),
+          pool_size: positiveInt.max(1000).default(10),
         })
         .prefault({}),
       immudb: z
@@ -29,17 +38,23 @@ export const configFileSchema = z.strictObject({
           password: z.string().min(1).default('immudb'),
           database: z.string().regex(/^[a-z0-9]+$/, 'must be lowercase letters and digits').max(64).default('aethyr'),
           timeout_ms: positiveInt.default(10_000),
-          on_unavailable: z.enum(['fail', 'fallback']).default('fail'),
+          // 'fallback' was removed: it served an empty SQLite world without ImmuDB's history.
+          on_unavailable: z.literal('fail', { error: "must be 'fail' (the SQLite fallback was removed: it served a world without ImmuDB's history)" }).default('fail'),
           checkpoint_file: z.string().min(1).default('data/immudb-checkpoints.jsonl'),
           retry: z
             .strictObject({
-              attempts: positiveInt.default(5),
-              base_delay_ms: nonNegativeInt.default(50),
-              max_delay_ms: nonNegativeInt.default(2000),
+              attempts: positiveInt.default(RETRY_DEFAULTS.attempts),
+              base_delay_ms: nonNegativeInt.default(RETRY_DEFAULTS.baseDelayMs),
+              max_delay_ms: nonNegativeInt.default(RETRY_DEFAULTS.maxDelayMs),
             })
             .prefault({}),
         })
         .prefault({}),
+    })
+    .superRefine((store, ctx) => {
+      if (store.kind === 'postgres' && store.postgres.connection_string === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['postgres', 'connection_string'], message: 'is required when store.kind is postgres (or set AETHYR_POSTGRES_URL)' });
+      }
     })
     .prefault({}),
   event_sourcing: z
@@ -107,6 +122,7 @@ export type ConfigFile = z.infer<typeof configFileSchema>;
 export const envOverrides: Readonly<Record<string, { path: readonly string[]; type: 'string' | 'int' }>> = {
   AETHYR_STORE: { path: ['store', 'kind'], type: 'string' },
   AETHYR_SQLITE_PATH: { path: ['store', 'sqlite', 'path'], type: 'string' },
+  AETHYR_POSTGRES_URL: { path: ['store', 'postgres', 'connection_string'], type: 'string' },
   AETHYR_DURABILITY: { path: ['store', 'sqlite', 'durability'], type: 'string' },
   AETHYR_SNAPSHOT_THRESHOLD: { path: ['event_sourcing', 'snapshot_threshold'], type: 'int' },
   AETHYR_PROJECTIONS_PATH: { path: ['projections', 'path'], type: 'string' },

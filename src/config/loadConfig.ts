@@ -1,12 +1,13 @@
 import type { ImmudbEventStoreOptions } from '../eventStore/immudb/ImmudbEventStore.ts';
-import type { RuntimeOptions, SqliteStoreOptions } from '../runtime/runtime.ts';
+import type { RuntimeOptions } from '../runtime/runtime.ts';
+import type { PostgresStoreOptions, SqliteStoreOptions } from './stores.ts';
 import { loadConfigFile, type ConfigFile } from './config.ts';
 
 /** The ImmuDB store's settings as configured. */
 export interface ImmudbStoreConfig extends Omit<ImmudbEventStoreOptions, 'metrics' | 'upcasters'> {
   readonly kind: 'immudb';
-  /** What to do when the server is unreachable at start: fail fast, or run on SQLite and say so. */
-  readonly onUnavailable: 'fail' | 'fallback';
+  /** When the server is unreachable at start: fail with the reason (the only choice; see README). */
+  readonly onUnavailable: 'fail';
   /** Where the server-state checkpoints are kept, outside the server. */
   readonly checkpointFile: string;
 }
@@ -14,11 +15,13 @@ export interface ImmudbStoreConfig extends Omit<ImmudbEventStoreOptions, 'metric
 /** Runtime options plus the servers' addresses, as read from conf/server.yml and the environment. */
 export interface RuntimeConfig extends Omit<RuntimeOptions, 'store' | 'aggregates'> {
   /** The configured store. */
-  readonly store: SqliteStoreOptions | ImmudbStoreConfig;
+  readonly store: SqliteStoreOptions | PostgresStoreOptions | ImmudbStoreConfig;
   /** The embedded store: the default, and the fallback when ImmuDB is unreachable. */
   readonly sqlite: SqliteStoreOptions;
   /** The ImmuDB settings, also when SQLite is selected (for migrations between the two). */
   readonly immudb: ImmudbStoreConfig;
+  /** The PostgreSQL settings when a connection string is configured (for migrations between stores). */
+  readonly postgres: PostgresStoreOptions | undefined;
   readonly projections: { readonly path: string; readonly batchSize: number; readonly pollMs: number };
   /** Worker threads for parallel replay (default: the machine's parallelism). */
   readonly poolThreads: number | undefined;
@@ -44,7 +47,7 @@ export interface RuntimeConfig extends Omit<RuntimeOptions, 'store' | 'aggregate
 
 /** Turns the validated file into runtime options (camelCase, fully defaulted). */
 export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
-  const { sqlite: s, immudb: i } = file.store;
+  const { sqlite: s, immudb: i, postgres: p } = file.store;
   const es = file.event_sourcing;
   const sqlite: SqliteStoreOptions = {
     kind: 'sqlite',
@@ -65,10 +68,12 @@ export function toRuntimeConfig(file: ConfigFile): RuntimeConfig {
     onUnavailable: i.on_unavailable,
     checkpointFile: i.checkpoint_file,
   };
+  const postgres: PostgresStoreOptions | undefined = p.connection_string === undefined ? undefined : { kind: 'postgres', connectionString: p.connection_string, schema: p.schema, poolSize: p.pool_size };
   return {
-    store: file.store.kind === 'immudb' ? immudb : sqlite,
+    store: file.store.kind === 'immudb' ? immudb : file.store.kind === 'postgres' ? (postgres as PostgresStoreOptions) : sqlite,
     sqlite,
     immudb,
+    postgres,
     snapshotThreshold: es.snapshot_threshold,
     idleTimeoutMs: es.idle_timeout_ms,
     maxLiveActors: es.max_live_actors,

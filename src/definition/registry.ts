@@ -108,10 +108,16 @@ export class AggregateRegistry {
   }
 
   /**
-   * The kind of a stream, from its first event: the one place a stream's kind is resolved (until the
-   * store keeps each stream's kind with its head, when this reads that instead).
+   * The kind of a stream: the one place a stream's kind is resolved. `storedKind` is the kind the store
+   * keeps with the stream's head (`streamHead`); streams written before kinds were stored have none
+   * (null or undefined), and only for those is the kind told from the stream's first event.
    */
-  kindOfStream(first: AnyEvent): HostedKind {
+  kindOfStream(first: AnyEvent, storedKind?: string | null): HostedKind {
+    if (typeof storedKind === 'string') {
+      const stored = this.kinds.get(storedKind);
+      if (!stored) throw new Error(`the stream's stored kind ${storedKind} is not hosted here (hosted: ${[...this.kinds.keys()].join(', ')})`);
+      return stored as HostedKind;
+    }
     const claimed = [...this.kinds.values()].filter((k) => k.definition.startsStream?.(first));
     if (claimed.length === 1) return claimed[0] as HostedKind;
     const declaring = claimed.length > 1 ? claimed : [...this.kinds.values()].filter((k) => !k.definition.startsStream && k.eventTypes.has(first.type));

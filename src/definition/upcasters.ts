@@ -1,3 +1,4 @@
+import type { StoreCodecs } from '../config/stores.ts';
 import { UpcasterRegistry } from '../eventStore/upcasters.ts';
 import type { AggregateRegistry } from './registry.ts';
 
@@ -14,4 +15,9 @@ export function registryUpcasters(registry: AggregateRegistry): UpcasterRegistry
       return upcast;
     }
   })();
+}
+
+/** What a store built for these kinds validates appends with (the registry's codec) and reads through. */
+export function storeCodecsOf(registry: AggregateRegistry): StoreCodecs {
+  return { codec: registry.codec, upcasters: registryUpcasters(registry) };
 }

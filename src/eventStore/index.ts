@@ -1,9 +1,5 @@
 export { copyStore, type CopyProgress, type CopyReport } from './copyStore.ts';
 export { assertExpectedVersion } from './expectedVersion.ts';
-export { recordCheckpoint, verifyCheckpoints, type CheckpointReport, type ServerCheckpoint } from './immudb/checkpoints.ts';
-export { ImmudbClient, type ImmudbConnectionOptions } from './immudb/ImmudbClient.ts';
-export { ImmudbEventStore, MAX_EVENTS_PER_TRANSACTION, type ImmudbEventStoreOptions } from './immudb/ImmudbEventStore.ts';
-export { type RetryOptions } from './immudb/retry.ts';
 export {
   ChainVerifier,
   verifyStore,
@@ -14,6 +10,8 @@ export {
 export { exportStore, importStore, verifyExportFile, type ExportFileReport, type ExportReport } from './jsonl.ts';
 export { InMemoryEventStore } from './memory/InMemoryEventStore.ts';
 export { deserializeEvent, serializeEvent, type EventRow } from './serialization.ts';
+// The adapters are entry points of their own (aethyr-runtime/sqlite, /immudb, /postgres); SQLite, the
+// default, is also here. ImmuDB is not: importing this module must not load its gRPC client.
 export { SqliteEventStore, type Durability, type SqliteEventStoreOptions } from './sqlite/SqliteEventStore.ts';
 export type {
   AppendOptions,

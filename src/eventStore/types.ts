@@ -37,6 +37,8 @@ export type ExpectedVersion = number | 'any' | 'no_stream' | 'stream_exists';
 
 export interface AppendOptions {
   readonly expectedVersion?: ExpectedVersion;
+  /** The kind of aggregate the stream holds, kept with its head when this append creates it (as AppendPart.kind). */
+  readonly kind?: string | undefined;
 }
 
 export interface AppendResult {
@@ -60,11 +62,21 @@ export interface ReadAllOptions {
   readonly limit?: number;
 }
 
+/**
+ * Validates events on append (the registry supplies one; the default accepts any JSON value). Throws to
+ * refuse: the append fails with a ValidationError and nothing is written.
+ */
+export interface EventCodec {
+  validate(event: { readonly type: string; readonly schemaVersion: number; readonly data: unknown }): void;
+}
+
 /** One stream's share of an append. */
 export interface AppendPart {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   readonly options?: AppendOptions | undefined;
+  /** The kind of aggregate the stream holds, kept with the stream's head when the append creates it. */
+  readonly kind?: string | undefined;
 }
 
 /** An append (one or more parts, all or nothing) waiting for its group commit, inside a store adapter. */
@@ -93,11 +105,11 @@ export interface StoreStats {
 }
 
 /**
- * The event store every adapter implements (SQLite now, ImmuDB next). Appends are atomic per call:
- * either every event is stored at consecutive versions or none is.
+ * The event log role: appends with optimistic concurrency, reads, and commit notifications. Appends
+ * are atomic per call: either every event is stored at consecutive versions or none is.
  */
-export interface EventStore {
-  /** The most events one append (all parts together) may carry; unlimited when absent. */
+export interface EventLog {
+  /** Capability: the most events one append (all parts together) may carry; unlimited when absent. */
   readonly maxEventsPerAppend?: number;
   appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult>;
   /**
@@ -108,18 +120,29 @@ export interface EventStore {
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
   readAll(options?: ReadAllOptions): Promise<StoredEvent[]>;
   /**
-   * Optional fast path for hydration: a stream's events from a version on, upcast and validated, but
+   * Capability, the replay reader: a stream's events from a version on, upcast and validated, but
    * without their envelopes. Stores that lack it are read with readStream.
    */
   readStreamForReplay?(streamId: string, fromVersion: number): Promise<ReplayEvent[]>;
+  /**
+   * Capability: where a worker thread can open its own reader onto this store's data (serializable).
+   * Only SQLite files have one now; the worker pool replays in parallel only from stores that do.
+   */
+  readonly replaySource?: { readonly adapter: 'sqlite'; readonly path: string } | undefined;
   /** The global position of the last event, 0 when the store is empty. */
   headPosition(): Promise<number>;
   /** The stream's current version, 0 when it has no events. */
   streamVersion(streamId: string): Promise<number>;
+  /** The stream's version and the kind its creating append carried (null if none); undefined when it has no events. */
+  streamHead(streamId: string): Promise<{ version: number; kind: string | null } | undefined>;
   /** Streams in id order, after `after` (exclusive), at most `limit` (default 1000). */
   listStreams(options?: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
   /** Calls `listener` after each commit made through this store object; returns an unsubscribe function. */
   onAppend(listener: AppendListener): () => void;
+}
+
+/** The snapshot role: one latest snapshot per stream. */
+export interface SnapshotStore {
   /** Saves a snapshot unless a newer one is already stored. */
   saveSnapshot(snapshot: Snapshot): Promise<void>;
   /** Saves many snapshots at once (one transaction where the store has them). */
@@ -127,6 +150,10 @@ export interface EventStore {
   loadSnapshot(streamId: string): Promise<Snapshot | undefined>;
   /** Every saved snapshot (for migration and backups). */
   readSnapshots(): Promise<Snapshot[]>;
+}
+
+/** The admin role: raw rows for verify, export, import and migration, and counts. */
+export interface StoreAdmin {
   stats(): Promise<StoreStats>;
   /**
    * Writes rows copied from another store (migration, backup import) with their ids, versions,
@@ -136,7 +163,12 @@ export interface EventStore {
   importRows(rows: readonly EventRow[]): Promise<number>;
   /** Raw rows in global order, exactly as stored (no upcasting): for verify, export and migration. */
   readAllRows(options?: ReadAllOptions): Promise<EventRow[]>;
-  /** Test-only: deletes every event and snapshot. */
-  reset(): Promise<void>;
+}
+
+/**
+ * What every adapter implements and the runtime takes: the three roles and close(). Code that needs
+ * only one role takes that role. Test-only operations (reset) are not part of it.
+ */
+export interface EventStore extends EventLog, SnapshotStore, StoreAdmin {
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@ import { seedWorld } from './seed.ts';
 export interface RunningGame {
   readonly game: AddressInfo;
   readonly metrics: AddressInfo;
-  readonly storeKind: 'sqlite' | 'immudb';
+  readonly storeKind: 'sqlite' | 'immudb' | 'postgres';
   readonly seeded: boolean;
   /** Graceful stop: no new connections, in-flight commands finish, then everything closes. */
   stop(): Promise<void>;

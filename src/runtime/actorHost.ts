@@ -9,7 +9,7 @@ import { usableSnapshot } from '../pool/replayAggregate.ts';
 import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { TimerRequest } from '../definition/timers.ts';
-import { mergeParts, timerParts } from './timers.ts';
+import { mergeParts, timerAppendPart, timerParts } from './timers.ts';
 
 /** An aggregate's state as the runtime hands it out: its machine's context. */
 export type AggregateState = unknown;
@@ -290,7 +290,7 @@ export class ActorHost {
       const now = this.#env.clock.now();
       const events = accepted.flatMap((a) => envelope(this.#env.registry, a.events, a.pending.metadata, this.#env.clock, now));
       const timers = accepted.flatMap((a) =>
-        timerParts(this.id, a.timers, now).map((t) => ({ streamId: t.streamId, events: envelope(this.#env.registry, t.events, a.pending.metadata, this.#env.clock, now), options: { expectedVersion: t.expectedVersion } })),
+        timerParts(this.id, a.timers, now).map((t) => timerAppendPart(t, envelope(this.#env.registry, t.events, a.pending.metadata, this.#env.clock, now))),
       );
       let result: AppendResult | undefined;
       if ((events.length > 0 || timers.length > 0) && current) {
@@ -360,7 +360,7 @@ export class ActorHost {
     const fromVersion = (usable?.version ?? 0) + 1;
     const tail = store.readStreamForReplay ? await store.readStreamForReplay(this.id, fromVersion) : await store.readStream(this.id, { fromVersion });
     const first = tail[0];
-    const kind = usable?.kind ?? (first && registry.kindOfStream(first));
+    const kind = usable?.kind ?? (first && registry.kindOfStream(first, (await store.streamHead(this.id))?.kind));
     this.#current = kind && { kind, state: kind.fold(usable?.state ?? kind.initial(this.id), tail) };
     this.#version = tail.at(-1)?.version ?? usable?.version ?? 0;
     this.#snapshotVersion = usable?.version ?? 0;

@@ -1,6 +1,5 @@
 import type { AggregateRegistry } from '../definition/registry.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
-import { SqliteEventStore } from '../eventStore/sqlite/SqliteEventStore.ts';
 import type { EventStore, Snapshot } from '../eventStore/types.ts';
 import type { ReplayedAggregate } from '../pool/protocol.ts';
 import { replayAggregate } from '../pool/replayAggregate.ts';
@@ -51,7 +50,7 @@ export interface LiveActors {
 export async function rebuildWorldState(registry: AggregateRegistry, store: EventStore, live: LiveActors, options: WorldRebuildOptions = {}): Promise<WorldRebuildReport> {
   const started = Date.now();
   const useSnapshots = options.useSnapshots ?? false;
-  const path = store instanceof SqliteEventStore && store.path !== ':memory:' ? store.path : undefined;
+  const path = store.replaySource?.path;
   const pool = path ? options.pool : undefined;
   let aggregates = 0;
   let events: number | undefined = 0;

@@ -4,11 +4,11 @@ import { z } from 'zod';
 import type { AnyAggregateDefinition } from '../definition/define.ts';
 import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
-import { SqliteEventStore, type Durability } from '../eventStore/sqlite/SqliteEventStore.ts';
+import { createStore, type StoreOptions } from '../config/stores.ts';
 import type { AppendPart, AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
 import { createMetrics, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
-import { registryUpcasters } from '../definition/upcasters.ts';
+import { storeCodecsOf } from '../definition/upcasters.ts';
 import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, commandTypeLabel } from './arguments.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { eventLimitError, resolveLimits, type Limits } from './limits.ts';
@@ -16,23 +16,16 @@ import { stderrLogger, type Logger } from './logger.ts';
 import { ShadowReplay, type Schedule, type ShadowReplayOptions, type ShadowReplayStatus } from './shadowReplay.ts';
 import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } from './rebuildWorldState.ts';
 import { Supervisor } from './supervisor.ts';
-import { mergeParts, TimerService, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
+import { mergeParts, TimerService, timerAppendPart, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
 
-/** The embedded store's settings. */
-export interface SqliteStoreOptions {
-  readonly kind: 'sqlite';
-  readonly path: string;
-  readonly durability?: Durability;
-  readonly groupCommitWindowMs?: number;
-  readonly busyTimeoutMs?: number;
-}
+export type { SqliteStoreOptions, PostgresStoreOptions } from '../config/stores.ts';
 
 export interface RuntimeOptions {
   /** The kinds this runtime hosts (see defineAggregate); checked here, a DefinitionError names what is wrong. */
   readonly aggregates: readonly AnyAggregateDefinition[];
   /** Store settings, or an open EventStore (closed by the runtime only if `closeStore` is true). */
-  readonly store: SqliteStoreOptions | EventStore;
+  readonly store: StoreOptions | EventStore;
   readonly closeStore?: boolean;
   /** Snapshot an aggregate every this many events (default 100). */
   readonly snapshotThreshold?: number;
@@ -125,16 +118,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
   const ownsStore = options.closeStore ?? !isEventStore(options.store);
-  const store = isEventStore(options.store)
-    ? options.store
-    : new SqliteEventStore({
-        path: options.store.path,
-        metrics,
-        upcasters: registryUpcasters(registry),
-        ...(options.store.durability && { durability: options.store.durability }),
-        ...(options.store.groupCommitWindowMs !== undefined && { groupCommitWindowMs: options.store.groupCommitWindowMs }),
-        ...(options.store.busyTimeoutMs !== undefined && { busyTimeoutMs: options.store.busyTimeoutMs }),
-      });
+  const store = isEventStore(options.store) ? options.store : createStore(options.store, metrics, storeCodecsOf(registry));
   const idleTimeoutMs = options.idleTimeoutMs ?? 300_000;
   const limits = resolveLimits(options.limits);
   const supervisor = new Supervisor(
@@ -209,11 +193,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  const timerAppend = (t: TimerPart, metadata: EventMetadata, now: number): AppendPart => ({
-    streamId: t.streamId,
-    events: envelope(registry, t.events, metadata, clock, now),
-    options: { expectedVersion: t.expectedVersion },
-  });
+  const timerAppend = (t: TimerPart, metadata: EventMetadata, now: number): AppendPart => timerAppendPart(t, envelope(registry, t.events, metadata, clock, now));
 
   async function extraMoved(extra: readonly TimerPart[]): Promise<boolean> {
     for (const part of extra) if (typeof part.expectedVersion === 'number' && (await store.streamVersion(part.streamId)) !== part.expectedVersion) return true;
@@ -323,7 +303,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const until = 'time' in at ? at.time.getTime() : Number.POSITIVE_INFINITY;
       const upTo = events.filter((e) => Date.parse(e.occurredAt) <= until);
       if (upTo.length === 0) return undefined;
-      const kind = registry.kindOfStream(first);
+      const kind = registry.kindOfStream(first, (await store.streamHead(id))?.kind);
       return kind.fold(kind.initial(id), upTo).context;
     },
     worldAt(at) {

@@ -1,6 +1,6 @@
 import type { AnyCommand, AnyEvent } from '../definition/registry.ts';
-import { resolveWhen, TIMER_STREAM_PREFIX, timerStreamId, type TimerRequest } from '../definition/timers.ts';
-import type { AppendPart, AppendResult, EventStore, StoredEvent } from '../eventStore/types.ts';
+import { resolveWhen, TIMER_STREAM_PREFIX, timerKind, timerStreamId, type TimerRequest } from '../definition/timers.ts';
+import type { AppendPart, AppendResult, EventStore, NewEvent, StoredEvent } from '../eventStore/types.ts';
 import { wakeAt, type Clock } from './clock.ts';
 import type { Logger } from './logger.ts';
 
@@ -31,6 +31,14 @@ export function timerParts(ownerId: string, requests: readonly TimerRequest[], n
     ],
   }));
 }
+
+/** A timer part as the store takes it, its events enveloped; the timer kind is kept with a new stream's head. */
+export const timerAppendPart = (part: TimerPart, events: readonly NewEvent[]): AppendPart => ({
+  streamId: part.streamId,
+  events,
+  options: { expectedVersion: part.expectedVersion },
+  kind: timerKind.kind,
+});
 
 /**
  * One part per stream, in first-seen order: a timer fired and rescheduled in the same write (a mobile's

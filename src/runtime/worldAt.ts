@@ -35,7 +35,7 @@ export async function* worldAt(registry: AggregateRegistry, store: EventStore, a
       const events = (await store.readStream(streamId)).filter((e) => e.position <= cut);
       const first = events[0];
       if (!first) continue;
-      const kind = registry.kindOfStream(first);
+      const kind = registry.kindOfStream(first, (await store.streamHead(streamId))?.kind);
       yield { id: streamId, kind: kind.name, version: events.at(-1)?.version ?? 0, state: kind.fold(kind.initial(streamId), events).context };
     }
     after = last.streamId;

@@ -1,25 +1,45 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isConcurrencyError } from '../../src/errors.ts';
+import { isConcurrencyError, isDuplicateEventError } from '../../src/errors.ts';
 import { InMemoryEventStore } from '../../src/eventStore/memory/InMemoryEventStore.ts';
 import { verifyStore } from '../../src/eventStore/integrity.ts';
-import type { EventStore } from '../../src/eventStore/types.ts';
+import type { EventCodec, EventStore } from '../../src/eventStore/types.ts';
 import { attribute, created, newEvents } from '../support/events.ts';
 
+/** A store under test: the port plus the test-only reset every adapter keeps off its public interface. */
+export type TestStore = EventStore & { reset(): Promise<void> };
+
+export interface ContractFactory {
+  (options?: { codec?: EventCodec }): Promise<{ store: TestStore; reopen?: () => Promise<TestStore>; cleanup?: () => Promise<void> }>;
+}
+
 /**
- * The behaviour every EventStore adapter must have. Each adapter's test file calls this with a
- * factory that opens a fresh, empty store (and, where it can, a second handle onto the same data).
+ * The capabilities an adapter claims; each claimed one runs its own suite, visibly in the adapter's
+ * test file. A claimed capability the factory cannot back fails its tests (nothing returns early).
  */
-export function eventStoreContract(
-  name: string,
-  factory: () => Promise<{ store: EventStore; reopen?: () => Promise<EventStore>; cleanup?: () => Promise<void> }>,
-): void {
+export interface Capabilities {
+  /** Data survives close and reopen (the factory returns `reopen`). */
+  readonly durable: boolean;
+  /** It implements readStreamForReplay, the envelope-free reader hydration uses. */
+  readonly replayReader: boolean;
+}
+
+/**
+ * The behaviour every EventStore adapter must have, then the capability suites it opts into. The
+ * factory opens a fresh, empty store (and, for durable stores, a second handle onto the same data).
+ */
+export function eventStoreContract(name: string, factory: ContractFactory, capabilities: Capabilities): void {
+  coreContract(name, factory);
+  if (capabilities.durable) durableContract(name, factory);
+  if (capabilities.replayReader) replayReaderContract(name, factory);
+}
+
+function coreContract(name: string, factory: ContractFactory): void {
   describe(`EventStore contract: ${name}`, () => {
-    let store: EventStore;
-    let reopen: (() => Promise<EventStore>) | undefined;
+    let store: TestStore;
     let cleanup: (() => Promise<void>) | undefined;
 
     beforeEach(async () => {
-      ({ store, reopen, cleanup } = await factory());
+      ({ store, cleanup } = await factory());
     });
     afterEach(async () => {
       await store.close();
@@ -145,6 +165,53 @@ export function eventStoreContract(
       expect(await store.readAll()).toEqual([]);
     });
 
+    it('answers a re-sent append (the same event ids) with the original result and writes nothing', async () => {
+      const events = newEvents(created('A'), attribute('k', 1));
+      const first = await store.appendToStream('a', events, { expectedVersion: 'no_stream' });
+      await store.appendToStream('b', newEvents(created('B')));
+      // Sent again after a lost acknowledgement: same ids, same stream, even with the old expected version.
+      const again = await store.appendToStream('a', events, { expectedVersion: 'no_stream' });
+      expect(again).toEqual(first);
+      const many = await store.appendMany([{ streamId: 'a', events }]);
+      expect(many).toEqual([first]);
+      expect(await store.stats()).toMatchObject({ eventCount: 3, aggregateCount: 2 });
+    });
+
+    it('refuses an event id already stored in another stream with DuplicateEventError, writing nothing', async () => {
+      const [event] = newEvents(created('A'));
+      await store.appendToStream('a', [event!]);
+      const before = await store.stats();
+      const elsewhere = await store.appendToStream('c', [event!]).catch((e: unknown) => e);
+      expect(elsewhere).toMatchObject({ code: 'DUPLICATE_EVENT', eventId: event!.eventId, streamId: 'c', existingStreamId: 'a' });
+      // Mixed with new events, or repeated inside one append: the same answer, all or nothing.
+      const mixed = await store.appendToStream('c', [...newEvents(created('C')), event!]).catch((e: unknown) => e);
+      expect(isDuplicateEventError(mixed)).toBe(true);
+      const [twice] = newEvents(created('D'));
+      const repeated = await store.appendMany([{ streamId: 'd', events: [twice!] }, { streamId: 'e', events: [twice!] }]).catch((e: unknown) => e);
+      expect(isDuplicateEventError(repeated)).toBe(true);
+      expect(await store.stats()).toEqual(before);
+      expect(await store.streamVersion('c')).toBe(0);
+      // The store goes on serving, and its chains still verify.
+      await store.appendToStream('c', newEvents(created('C')));
+      expect(await verifyStore(store)).toMatchObject({ ok: true, eventsChecked: 2 });
+    });
+
+    it('validates events on append through its codec (default: any JSON value), writing nothing when one fails', async () => {
+      const notJson = [{ ...newEvents(created('A'))[0]!, data: { n: 1n } as unknown as never }];
+      await expect(store.appendToStream('a', notJson)).rejects.toMatchObject({ code: 'VALIDATION' });
+      const strict = await factory({ codec: { validate: (e) => { if (e.type !== 'GameObjectCreated') throw new Error(`unknown type ${e.type}`); } } });
+      try {
+        const error = await strict.store.appendToStream('b', newEvents(created('B'), attribute('k', 1))).catch((e: unknown) => e);
+        expect(error).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/b event 2 .*unknown type GameObjectAttributeUpdated/) });
+        expect(await strict.store.stats()).toMatchObject({ eventCount: 0 });
+        expect((await strict.store.appendToStream('b', newEvents(created('B')))).nextExpectedVersion).toBe(1);
+      } finally {
+        await strict.store.close();
+        await strict.cleanup?.();
+      }
+      expect(await store.stats()).toMatchObject({ eventCount: 0 });
+    });
+
     it('appending nothing changes nothing', async () => {
       const result = await store.appendToStream('a', []);
       expect(result.nextExpectedVersion).toBe(0);
@@ -221,12 +288,56 @@ export function eventStoreContract(
       ]);
     });
 
-    it('keeps everything acknowledged when reopened', async () => {
-      if (!reopen) return;
-      const acknowledged = await store.appendToStream('a', newEvents(created('A'), attribute('k', 1)));
+    it('keeps the kind a stream was created with in its head', async () => {
+      expect(await store.streamHead('hall')).toBeUndefined();
+      await store.appendMany([{ streamId: 'hall', kind: 'room', events: newEvents(created('Hall')) }]);
+      await store.appendMany([{ streamId: 'hall', kind: 'player', events: newEvents(attribute('k', 1)) }]);
+      await store.appendToStream('box', newEvents(created('Box')));
+      expect(await store.streamHead('hall')).toEqual({ version: 2, kind: 'room' });
+      expect(await store.streamHead('box')).toEqual({ version: 1, kind: null });
+    });
+  });
+}
+
+/** Capability suite: what was acknowledged is there after close and reopen. */
+function durableContract(name: string, factory: ContractFactory): void {
+  describe(`EventStore contract: ${name}: durable`, () => {
+    it('keeps everything acknowledged, with stream kinds and snapshots, when reopened', async () => {
+      const { store, reopen, cleanup } = await factory();
+      if (!reopen) throw new Error(`${name} claims durability but its factory gives no reopen`);
+      const acknowledged = await store.appendMany([{ streamId: 'a', kind: 'room', events: newEvents(created('A'), attribute('k', 1)) }]);
+      await store.saveSnapshot({ streamId: 'a', version: 2, kind: 'room', machineVersion: 1, state: { n: 2 }, createdAt: 'now' });
       await store.close();
-      store = await reopen();
-      expect(await store.readStream('a')).toEqual(acknowledged.events);
+      const again = await reopen();
+      try {
+        expect(await again.readStream('a')).toEqual(acknowledged[0]?.events);
+        expect(await again.streamHead('a')).toEqual({ version: 2, kind: 'room' });
+        expect((await again.loadSnapshot('a'))?.state).toEqual({ n: 2 });
+      } finally {
+        await again.close();
+        await cleanup?.();
+      }
+    });
+  });
+}
+
+/** Capability suite: the replay reader returns what readStream returns, without envelopes. */
+function replayReaderContract(name: string, factory: ContractFactory): void {
+  describe(`EventStore contract: ${name}: replay reader`, () => {
+    it('reads a stream tail for replay as readStream does, from any version', async () => {
+      const { store, cleanup } = await factory();
+      try {
+        if (!store.readStreamForReplay) throw new Error(`${name} claims a replay reader but has no readStreamForReplay`);
+        await store.appendToStream('a', newEvents(created('A'), attribute('k', 1), attribute('k', 2)));
+        await store.appendToStream('b', newEvents(created('B')));
+        for (const from of [1, 2, 4]) {
+          const full = await store.readStream('a', { fromVersion: from });
+          expect(await store.readStreamForReplay('a', from)).toEqual(full.map((e) => ({ type: e.type, data: e.data, version: e.version })));
+        }
+      } finally {
+        await store.close();
+        await cleanup?.();
+      }
     });
   });
 }

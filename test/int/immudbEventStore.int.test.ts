@@ -3,10 +3,10 @@ import { openImmudbStore, immudbOptions } from '../support/immudb.ts';
 import { eventStoreContract } from '../contracts/eventStore.contract.ts';
 import { ImmudbEventStore } from '../../src/eventStore/immudb/ImmudbEventStore.ts';
 
-eventStoreContract('ImmuDB', async () => {
-  const options = immudbOptions();
+eventStoreContract('ImmuDB', async (extra) => {
+  const options = immudbOptions(extra);
   return { store: await ImmudbEventStore.open(options), reopen: () => ImmudbEventStore.open(options) };
-});
+}, { durable: true, replayReader: false });
 
 describe('ImmudbEventStore', () => {
   it('opens', async () => {

@@ -149,3 +149,31 @@ describe('ImmuDB server killed and restarted mid-run', () => {
     await store.close();
   }, 120_000);
 });
+
+describe('ImmuDB server restarted under the default retry budget', () => {
+  const server = new ImmudbTestServer();
+  afterAll(() => server.dispose());
+
+  it('every command sent while the server restarts succeeds', async () => {
+    await server.start();
+    const options = { ...immudbOptions({ port: server.port, retry: {} }), user: IMMUDB_USER, password: IMMUDB_PASSWORD };
+    const store = await ImmudbEventStore.open(options);
+    const runtime = createRuntime({ store, logger: silentLogger });
+    await runtime.execute({ type: 'CreateGameObject', id: 'crate', name: 'Crate', generic: 'crate' });
+    // A real restart: kill, start again on the same port and data (no sleep: the start itself is the outage).
+    const down = performance.now();
+    await server.kill();
+    const restarted = server.start().then(() => performance.now() - down);
+    const sent = performance.now();
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'crate', key: `k${i}`, value: i })),
+    );
+    const waited = performance.now() - sent;
+    const outageMs = await restarted;
+    console.log(`ImmuDB restart: down ${outageMs.toFixed(0)} ms; commands sent during it all answered after ${waited.toFixed(0)} ms`);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect((await store.readStream('crate')).map((e) => e.version)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    await runtime.close();
+    await store.close();
+  }, 120_000);
+});

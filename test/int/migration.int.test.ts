@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { isStoreUnavailableError, isValidationError } from '../../src/errors.ts';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { isConfigError, isStoreUnavailableError, isValidationError } from '../../src/errors.ts';
 import { copyStore } from '../../src/eventStore/copyStore.ts';
 import { recordCheckpoint, verifyCheckpoints } from '../../src/eventStore/immudb/checkpoints.ts';
 import { ImmudbEventStore } from '../../src/eventStore/immudb/ImmudbEventStore.ts';
@@ -11,8 +11,13 @@ import type { EventStore } from '../../src/eventStore/types.ts';
 import { createRuntime, silentLogger, type Command } from '../../src/index.ts';
 import { createMetrics } from '../../src/metrics/metrics.ts';
 import { openRuntime } from '../../src/openRuntime.ts';
+import { parseConfig } from '../../src/config/config.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
+import type { PostgresStoreOptions } from '../../src/config/stores.ts';
+import pg from 'pg';
+import { PostgresEventStore } from '../../src/eventStore/postgres/PostgresEventStore.ts';
 import { immudbOptions } from '../support/immudb.ts';
+import { postgresOptions } from '../support/postgres.ts';
 import { tempDirs } from '../support/tempStore.ts';
 
 const temp = tempDirs();
@@ -64,6 +69,44 @@ describe('migration between stores', () => {
     expect(await runtime.state('lamp')).toMatchObject({ containerId: 'hall', attributes: { lit: true, oil: 3 } });
     await runtime.close();
     for (const store of [source, immudb, back]) await store.close();
+  });
+});
+
+describe('migration and JSONL between all three stores', () => {
+  it('sqlite → postgres → immudb → JSONL → postgres → sqlite keeps every row, hash and snapshot', async () => {
+    const source = new SqliteEventStore({ path: await sqliteWorld() });
+    const postgres = await PostgresEventStore.open(postgresOptions());
+    const immudb = await ImmudbEventStore.open(immudbOptions());
+    const postgresAgain = await PostgresEventStore.open(postgresOptions());
+    const back = new SqliteEventStore({ path: temp.file() });
+    expect(await copyStore(source, postgres, { pageSize: 4 })).toMatchObject({ eventsRead: 9, eventsWritten: 9, identical: true });
+    expect(await copyStore(source, postgres)).toMatchObject({ eventsWritten: 0, identical: true }); // idempotent
+    expect(await copyStore(postgres, immudb)).toMatchObject({ eventsWritten: 9, identical: true });
+    const file = temp.file('from-immudb.jsonl');
+    expect((await exportStore(immudb, file)).events).toBe(9);
+    expect(await importStore(postgresAgain, file)).toMatchObject({ written: 9 });
+    expect(await copyStore(postgresAgain, back)).toMatchObject({ eventsWritten: 9, identical: true });
+    const expected = await dump(source);
+    for (const store of [postgres, immudb, postgresAgain, back]) expect(await dump(store)).toEqual(expected);
+    // Each copy is a working world that goes on appending on both chains.
+    const runtime = createRuntime({ store: postgresAgain, logger: silentLogger });
+    await runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'lamp', key: 'oil', value: 2 });
+    expect(await runtime.state('lamp')).toMatchObject({ containerId: 'hall', attributes: { lit: true, oil: 2 } });
+    await runtime.close();
+    expect(await verifyStore(postgresAgain)).toMatchObject({ ok: true, eventsChecked: 10 });
+    for (const store of [source, postgres, immudb, postgresAgain, back]) await store.close();
+  });
+
+  it('verify finds a row rewritten on the PostgreSQL server', async () => {
+    const options = postgresOptions();
+    const store = await PostgresEventStore.open(options);
+    await copyStore(new SqliteEventStore({ path: await sqliteWorld() }), store);
+    const raw = new pg.Client({ connectionString: options.connectionString });
+    await raw.connect();
+    await raw.query(`UPDATE "${options.schema}".events SET data = '{"key":"lit","value":false}' WHERE stream_id = 'lamp' AND version = 2`);
+    await raw.end();
+    expect((await verifyStore(store)).firstProblem).toMatchObject({ problem: 'modified', streamId: 'lamp', version: 2 });
+    await store.close();
   });
 });
 
@@ -149,17 +192,32 @@ describe('store selection and fallback', () => {
     expect((error as Error).message).toMatch(/connect to ImmuDB at 127\.0\.0\.1:1 \(database aethyr\): unavailable after 1 attempts/);
   });
 
-  it('falls back to SQLite when told to, loudly: log and metric', async () => {
-    const config = immudbConfig({ IMMUDB_PORT: '1' });
-    const store = { ...config.immudb, retry: { attempts: 1 }, onUnavailable: 'fallback' as const };
-    const logged: string[] = [];
-    const metrics = createMetrics();
-    const runtime = await openRuntime({ ...config, store }, { metrics, logger: { ...silentLogger, error: (m) => logged.push(m) } });
-    expect(runtime.storeKind).toBe('sqlite');
-    expect(runtime.fallback).toBe(true);
-    expect(logged[0]).toMatch(/IMMUDB UNREACHABLE: RUNNING ON THE SQLITE FALLBACK STORE/);
-    expect(await runtime.metrics.metrics()).toContain('aethyr_store_fallback_active 1');
+  it('refuses the removed SQLite fallback with a clear ConfigError instead of serving an empty world', () => {
+    expect(() => immudbConfig({})).not.toThrow();
+    const error = (() => {
+      try {
+        return parseConfig({ store: { kind: 'immudb', immudb: { on_unavailable: 'fallback' } } });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(isConfigError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/store\.immudb\.on_unavailable .*fallback was removed/);
+  });
+
+  it('runs on PostgreSQL when configured through the environment, and refuses postgres without an address', async () => {
+    const url = inject('postgresUrl');
+    const schema = `t${Date.now().toString(36)}`;
+    const config = loadConfig('conf/server.yml', { AETHYR_STORE: 'postgres', AETHYR_POSTGRES_URL: url });
+    const runtime = await openRuntime({ ...config, store: { ...(config.store as PostgresStoreOptions), schema } }, { logger: silentLogger });
+    expect(runtime.storeKind).toBe('postgres');
     await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
+    expect((await runtime.stats()).eventCount).toBe(2);
     await runtime.close();
+    // createRuntime takes the same settings directly, synchronously.
+    const direct = createRuntime({ store: { kind: 'postgres', connectionString: url, schema }, logger: silentLogger });
+    expect((await direct.state('hall'))?.kind).toBe('room');
+    await direct.close();
+    expect(() => loadConfig('conf/server.yml', { AETHYR_STORE: 'postgres' })).toThrow(/store\.postgres\.connection_string .*required when store\.kind is postgres/);
   });
 });

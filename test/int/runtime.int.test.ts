@@ -228,6 +228,10 @@ describe('runtime over SQLite', () => {
     const again = start({ path });
     expect(await Promise.all(ids.map((id) => again.state(id)))).toEqual(before);
     expect(await again.stats()).toMatchObject({ eventCount: 12, aggregateCount: 4 });
+    // The creating appends carried each stream's kind; the store keeps it with the head (kindOfStream reads it).
+    const store = new SqliteEventStore({ path });
+    expect(await Promise.all(ids.map(async (id) => (await store.streamHead(id))?.kind))).toEqual(['room', 'room', 'player', 'game_object']);
+    await store.close();
   });
 
   it('refuses commands after close, finishing those in flight first', async () => {

@@ -16,13 +16,13 @@ function tempFile(): string {
   return join(dir, 'nested', 'events.db');
 }
 
-eventStoreContract('SQLite', async () => {
+eventStoreContract('SQLite', async (options) => {
   const path = tempFile();
   return {
-    store: new SqliteEventStore({ path }),
+    store: new SqliteEventStore({ path, ...options }),
     reopen: async () => new SqliteEventStore({ path }),
   };
-});
+}, { durable: true, replayReader: true });
 
 describe('SqliteEventStore', () => {
   const open: SqliteEventStore[] = [];
@@ -78,7 +78,7 @@ describe('SqliteEventStore', () => {
       store.appendToStream('d', newEvents(created('D'))),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'DUPLICATE_EVENT', existingStreamId: 'a' });
     expect(await store.streamVersion('c')).toBe(0);
     expect((await store.readAll()).map((e) => e.streamId)).toEqual(['a', 'b', 'd']);
     const { verifyStore } = await import('../../src/eventStore/integrity.ts');

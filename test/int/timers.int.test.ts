@@ -58,6 +58,8 @@ describe('durable timers', () => {
     const wandered = (await runtime.history('guard')).filter((e) => (e.type as string) === 'MobileWandered');
     expect(wandered.map((e) => e.metadata.causationId)).toEqual(['$timer:Wander:guard@1', '$timer:Wander:guard@3']);
     expect(await runtime.stateAt('$timer:Wander:guard', { version: 2 })).toMatchObject({ fired: 1, command: null });
+    expect(await runtime.store.streamHead('$timer:Wander:guard')).toMatchObject({ kind: 'timer' }); // the kind is kept with the stream
+    expect(await runtime.store.streamHead('guard')).toMatchObject({ kind: 'mobile' });
   });
 
   it('a timer due while the server was down fires once on start', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ImmudbClient } from '../../src/eventStore/immudb/ImmudbClient.ts';
 import { freePort } from './freePort.ts';
+import { isRunning, waitUntilReady } from './serverProcess.ts';
 
 const root = resolve(import.meta.dirname, '../..');
 
@@ -52,24 +53,16 @@ export class ImmudbTestServer {
 
   /** Polls until a login succeeds: no fixed sleeps. */
   async #waitHealthy(child: ChildProcess): Promise<void> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`ImmuDB exited with ${child.exitCode}:\n${this.#log}`);
-      try {
-        const client = await ImmudbClient.connect({ host: '127.0.0.1', port: this.port, user: IMMUDB_USER, password: IMMUDB_PASSWORD, database: 'defaultdb', timeoutMs: 1000 });
-        client.close();
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw new Error(`ImmuDB did not become healthy: ${(error as Error).message}\n${this.#log}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    await waitUntilReady('ImmuDB', child, async () => {
+      const client = await ImmudbClient.connect({ host: '127.0.0.1', port: this.port, user: IMMUDB_USER, password: IMMUDB_PASSWORD, database: 'defaultdb', timeoutMs: 1000 });
+      client.close();
+    }, () => this.#log);
   }
 
   /** Kills the server (SIGKILL: no clean shutdown), keeping its data. */
   async kill(): Promise<void> {
     const child = this.#process;
-    if (!child || child.exitCode !== null) return;
+    if (!child || !isRunning(child)) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
@@ -77,11 +70,11 @@ export class ImmudbTestServer {
 
   async stop(): Promise<void> {
     const child = this.#process;
-    if (child && child.exitCode === null) {
+    if (child && isRunning(child)) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (child.exitCode === null) await this.kill();
+      if (isRunning(child)) await this.kill();
     }
   }
 

@@ -45,11 +45,18 @@ describe('config', () => {
     expect(config.server.port).toBe(4100);
     expect(loadConfig(write(''), { AETHYR_SNAPSHOT_THRESHOLD: '9' }).snapshotThreshold).toBe(9);
   });
+  it('selects PostgreSQL with its address from AETHYR_POSTGRES_URL, never a default address', () => {
+    const config = loadConfig(write('store: { kind: postgres }'), { AETHYR_POSTGRES_URL: 'postgres://aethyr@127.0.0.1:5432/aethyr' });
+    expect(config.store).toEqual({ kind: 'postgres', connectionString: 'postgres://aethyr@127.0.0.1:5432/aethyr', schema: 'aethyr', poolSize: 10 });
+    expect(loadConfig(write(''), {}).postgres).toBeUndefined();
+  });
   it('names the option that is wrong', () => {
     expect(configError(() => parseConfig({ event_sourcing: { snapshot_threshold: 0 } }))).toMatch(/^event_sourcing\.snapshot_threshold /);
     expect(configError(() => parseConfig({ store: { sqlite: { durability: 'sometimes' } } }))).toMatch(/^store\.sqlite\.durability /);
     expect(configError(() => parseConfig({ server: { port: 70000 } }))).toMatch(/^server\.port /);
-    expect(configError(() => parseConfig({ store: { kind: 'postgres' } }))).toMatch(/^store\.kind /);
+    expect(configError(() => parseConfig({ store: { kind: 'mysql' } }))).toMatch(/^store\.kind /);
+    expect(configError(() => parseConfig({ store: { kind: 'postgres' } }))).toMatch(/^store\.postgres\.connection_string .*required when store\.kind is postgres/);
+    expect(configError(() => parseConfig({ store: { postgres: { schema: 'Bad-Name' } } }))).toMatch(/^store\.postgres\.schema /);
     expect(configError(() => parseConfig({ evnt_sourcing: {} }))).toMatch(/evnt_sourcing/);
     expect(configError(() => parseConfig({}, { AETHYR_METRICS_PORT: 'many' }))).toMatch(/AETHYR_METRICS_PORT \(metrics\.port\) must be an integer/);
     expect(configError(() => parseConfig([1, 2]))).toMatch(/mapping/);

@@ -124,6 +124,13 @@ describe('routing and decide through the registry', () => {
     expect(() => registry.kindOfStream({ type: 'Added', data: { by: 1 } })).not.toThrow(); // only counter declares Added
     expect(() => registry.kindOfStream({ type: 'Nothing', data: {} })).toThrow(/no kind starts streams with it/);
   });
+  it('takes the kind the store kept with the stream head over the first event; the first event only for streams without one', () => {
+    const lampCreated = { type: 'GameObjectCreated', data: { generic: 'lamp' } };
+    expect(registry.kindOfStream(lampCreated, 'room').name).toBe('room');
+    expect(registry.kindOfStream(lampCreated, null).name).toBe('game_object');
+    expect(() => registry.kindOfStream(lampCreated, 'dragon')).toThrow(/stored kind dragon is not hosted/);
+  });
+
   it('upcasts old event data step by step', () => {
     expect(registry.upcast('GameObjectCreated', 1, { name: 'N', generic: 'g', container: 'box' })).toEqual({
       schemaVersion: 2,

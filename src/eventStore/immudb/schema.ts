@@ -15,6 +15,8 @@ const tables = [
    CREATE UNIQUE INDEX ON events(stream_id, version);
    CREATE UNIQUE INDEX ON events(event_id);`,
   'CREATE TABLE streams (stream_id VARCHAR[128], version INTEGER, hash VARCHAR[64], PRIMARY KEY stream_id);',
+  // The stream's aggregate kind, written by the append that creates it (a table of its own: no migration of streams).
+  'CREATE TABLE stream_kinds (stream_id VARCHAR[128], kind VARCHAR[64], PRIMARY KEY stream_id);',
   `CREATE TABLE snapshots (
      stream_id VARCHAR[128], version INTEGER, kind VARCHAR[16], machine_version INTEGER, state VARCHAR,
      created_at VARCHAR[40], PRIMARY KEY stream_id);`,

@@ -1,8 +1,8 @@
 import { ClosedError } from '../../errors.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
-import { assertExpectedVersion } from '../expectedVersion.ts';
-import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, storedEvent, type EventRow } from '../serialization.ts';
+import { GENESIS } from '../integrity.ts';
+import { appendResults, eventIdsOf, planAppend, streamIdsOf, type StoredId, type StreamHead } from '../pipeline/planAppend.ts';
+import { deserializeEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -15,6 +15,9 @@ import type {
   StoredEvent,
   StoreStats,
 } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, validateAppend } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 
 /**
@@ -25,44 +28,54 @@ export class InMemoryEventStore implements EventStore {
   readonly #rows: EventRow[] = [];
   readonly #streams = new Map<string, EventRow[]>();
   readonly #snapshots = new Map<string, Snapshot>();
+  readonly #byEventId = new Map<string, EventRow>();
+  readonly #kinds = new Map<string, string>();
   readonly #listeners = new AppendListeners();
   readonly #upcasters: UpcasterRegistry;
   #closed = false;
 
-  constructor(options: { upcasters?: UpcasterRegistry } = {}) {
+  readonly #codec: EventCodec;
+
+  constructor(options: { upcasters?: UpcasterRegistry; codec?: EventCodec } = {}) {
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   async appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
     this.#assertOpen();
-    // Check every part first (counting earlier parts to the same stream), then write: all or nothing.
-    const versions = new Map<string, number>();
-    for (const part of parts) {
-      const current = versions.get(part.streamId) ?? this.#streams.get(part.streamId)?.length ?? 0;
-      assertExpectedVersion(part.streamId, current, part.options?.expectedVersion);
-      versions.set(part.streamId, current + part.events.length);
+    validateAppend(parts, this.#codec);
+    // The shared planner checks every part and links the rows before anything is written: all or nothing.
+    const heads = new Map<string, StreamHead>();
+    for (const streamId of streamIdsOf(parts)) {
+      const last = this.#streams.get(streamId)?.at(-1);
+      if (last) heads.set(streamId, { version: last.version, hash: last.hash });
     }
-    return parts.map((part) => this.#append(part.streamId, part.events));
+    const existing = new Map<string, StoredId>();
+    for (const eventId of eventIdsOf(parts)) {
+      const row = this.#byEventId.get(eventId);
+      if (row) existing.set(eventId, { streamId: row.stream_id, version: row.version });
+    }
+    const plan = planAppend(parts, { heads, existing, chainHash: this.#rows.at(-1)?.chain_hash ?? GENESIS });
+    if (plan.kind === 'resent') {
+      return Promise.all(plan.ranges.map(async (r) => ({ streamId: r.streamId, nextExpectedVersion: r.toVersion, events: await this.readStream(r.streamId, r) })));
+    }
+    const positions = plan.parts.map((part, i) => {
+      if (part.created && parts[i]?.kind !== undefined) this.#kinds.set(part.streamId, parts[i]?.kind as string);
+      return part.rows.map((row) => this.#push({ ...row, position: 0 }));
+    });
+    if (positions.some((p) => p.length > 0)) this.#listeners.notify();
+    return appendResults(plan, positions);
   }
 
-  #append(streamId: string, events: readonly NewEvent[]): AppendResult {
-    const stream = this.#streams.get(streamId) ?? [];
-    const before = stream.length;
-    const unlinked = events.map((event, i) => serializeEvent(event, streamId, before + i + 1));
-    const linked = linkRows(unlinked, {
-      streamHash: stream.at(-1)?.hash ?? GENESIS,
-      chainHash: this.#rows.at(-1)?.chain_hash ?? GENESIS,
-    });
-    const stored = linked.rows.map((row, i): StoredEvent => {
-      const position = this.#push({ ...row, position: 0 });
-      return storedEvent(events[i] as NewEvent, streamId, row, position);
-    });
-    if (stored.length > 0) this.#listeners.notify();
-    return { streamId, nextExpectedVersion: before + stored.length, events: stored };
+  /** The stream's version and the kind stored when it was created (null if never given); undefined when empty. */
+  async streamHead(streamId: string): Promise<{ version: number; kind: string | null } | undefined> {
+    this.#assertOpen();
+    const version = this.#streams.get(streamId)?.length ?? 0;
+    return version === 0 ? undefined : { version, kind: this.#kinds.get(streamId) ?? null };
   }
 
   async headPosition(): Promise<number> {
@@ -86,8 +99,7 @@ export class InMemoryEventStore implements EventStore {
 
   async importRows(rows: readonly EventRow[]): Promise<number> {
     this.#assertOpen();
-    const known = new Set(this.#rows.map((r) => r.event_id));
-    const fresh = rows.filter((row) => !known.has(row.event_id));
+    const fresh = rows.filter((row) => !this.#byEventId.has(row.event_id));
     for (const row of fresh) this.#push(row);
     return fresh.length;
   }
@@ -106,6 +118,7 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.#streams.get(row.stream_id) ?? [];
     stream.push(stored);
     this.#streams.set(row.stream_id, stream);
+    this.#byEventId.set(row.event_id, stored);
     return position;
   }
 
@@ -159,6 +172,8 @@ export class InMemoryEventStore implements EventStore {
     this.#rows.length = 0;
     this.#streams.clear();
     this.#snapshots.clear();
+    this.#byEventId.clear();
+    this.#kinds.clear();
   }
 
   async close(): Promise<void> {

@@ -2,12 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AggregateKind } from '../../domain/state.ts';
-import { ClosedError, describe, isRuntimeError, StoreUnavailableError } from '../../errors.ts';
+import { ClosedError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
-import { assertExpectedVersion } from '../expectedVersion.ts';
-import { GENESIS, linkRows } from '../integrity.ts';
-import { deserializeEvent, serializeEvent, storedEvent, toReplayEvent, type EventRow } from '../serialization.ts';
+import { GroupCommit } from '../pipeline/groupCommit.ts';
+import { appendResults, eventIdsOf, planAppend, streamIdsOf, type AppendPlan, type StoredId, type StreamHead } from '../pipeline/planAppend.ts';
+import { measuredRead } from '../pipeline/measuredRead.ts';
+import { GENESIS } from '../integrity.ts';
+import { deserializeEvent, toReplayEvent, type EventRow } from '../serialization.ts';
 import type {
   AppendOptions,
   AppendPart,
@@ -22,6 +24,9 @@ import type {
   StoredEvent,
   StoreStats,
 } from '../types.ts';
+import type { EventCodec } from '../types.ts';
+import { anyJson, appendValidated } from '../pipeline/validateAppend.ts';
+import { singlePart } from '../pipeline/singlePart.ts';
 import { defaultUpcasters, type UpcasterRegistry } from '../upcasters.ts';
 import { migrate } from './schema.ts';
 
@@ -40,6 +45,8 @@ export interface SqliteEventStoreOptions {
   /** Milliseconds to wait for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
   readonly upcasters?: UpcasterRegistry;
+  /** Validates events on append (default: any JSON value). */
+  readonly codec?: EventCodec;
   readonly metrics?: Metrics;
 }
 
@@ -69,15 +76,14 @@ interface BatchHead {
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
   readonly #upcasters: UpcasterRegistry;
+  readonly #codec: EventCodec;
   readonly #metrics: Metrics;
-  readonly #windowMs: number;
+  readonly #groupCommit: GroupCommit;
   readonly #path: string;
-  #pending: PendingAppend[] = [];
   readonly #listeners = new AppendListeners();
-  #flushScheduled = false;
   #closed = false;
-  readonly #writeBatch: Database.Transaction<(batch: PendingAppend[], isolate: boolean) => (AppendResult[] | Error)[]>;
-  readonly #appendOne: (p: AppendPart, head: BatchHead) => AppendResult;
+  readonly #writeBatch: Database.Transaction<(batch: readonly PendingAppend[], isolate: boolean) => (AppendResult[] | Error)[]>;
+  readonly #appendOne: (p: PendingAppend, head: BatchHead, plan: AppendPlan) => AppendResult[];
   readonly #appendPending: Database.Transaction<(p: PendingAppend, head: BatchHead) => AppendResult[]>;
   readonly #importRows: Database.Transaction<(rows: readonly EventRow[]) => number>;
   readonly #stmt;
@@ -87,8 +93,8 @@ export class SqliteEventStore implements EventStore {
     this.#db = new Database(options.path);
     this.#path = options.path;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
+    this.#codec = options.codec ?? anyJson;
     this.#metrics = options.metrics ?? createMetrics();
-    this.#windowMs = options.groupCommitWindowMs ?? 0;
     const db = this.#db;
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     db.pragma('journal_mode = WAL');
@@ -102,12 +108,14 @@ export class SqliteEventStore implements EventStore {
       head: db.prepare<[], { position: number }>('SELECT position FROM events ORDER BY position DESC LIMIT 1'),
       chainHead: db.prepare<[], { chain_hash: string }>('SELECT chain_hash FROM events ORDER BY position DESC LIMIT 1'),
       hasEvent: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM events WHERE event_id = ?'),
+      findEvent: db.prepare<[string], { stream_id: string; version: number }>('SELECT stream_id, version FROM events WHERE event_id = ?'),
+      streamHead: db.prepare<[string], { version: number; kind: string | null }>('SELECT version, kind FROM streams WHERE stream_id = ?'),
       insert: db.prepare(
         `INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata, occurred_at, hash, chain_hash)
          VALUES (@event_id, @stream_id, @version, @type, @schema_version, @data, @metadata, @occurred_at, @hash, @chain_hash)`,
       ),
       upsertStream: db.prepare(
-        `INSERT INTO streams (stream_id, version, hash) VALUES (?, ?, ?)
+        `INSERT INTO streams (stream_id, version, hash, kind) VALUES (?, ?, ?, ?)
          ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, hash = excluded.hash`,
       ),
       readStream: db.prepare<[string, number, number], EventRow>(
@@ -134,36 +142,40 @@ export class SqliteEventStore implements EventStore {
       ),
     };
 
-    this.#appendOne = (p: AppendPart, head: BatchHead): AppendResult => {
-      const stream = this.#stmt.version.get(p.streamId);
-      const current = stream?.version ?? 0;
-      assertExpectedVersion(p.streamId, current, p.options?.expectedVersion);
-      if (p.events.length === 0) return { streamId: p.streamId, nextExpectedVersion: current, events: [] };
-      const unlinked = p.events.map((event, i) => serializeEvent(event, p.streamId, current + i + 1));
-      const linked = linkRows(unlinked, { streamHash: stream?.hash ?? GENESIS, chainHash: head.chainHash });
-      const stored: StoredEvent[] = linked.rows.map((row, i) => {
-        const position = Number(this.#stmt.insert.run(row).lastInsertRowid);
-        return storedEvent(p.events[i] as NewEvent, p.streamId, row, position);
+    // Plans first (checks, duplicates, hash links: nothing written when it throws), then writes.
+    this.#appendOne = (p: PendingAppend, head: BatchHead, plan: AppendPlan): AppendResult[] => {
+      if (plan.kind === 'resent') {
+        return plan.ranges.map((r) => ({
+          streamId: r.streamId,
+          nextExpectedVersion: r.toVersion,
+          events: this.#stmt.readStream.all(r.streamId, r.fromVersion, r.toVersion).map((row) => deserializeEvent(row, this.#upcasters)),
+        }));
+      }
+      const positions = plan.parts.map((part, i) => {
+        const inserted = part.rows.map((row) => Number(this.#stmt.insert.run(row).lastInsertRowid));
+        if (part.rows.length > 0) this.#stmt.upsertStream.run(part.streamId, part.version, part.streamHash, p.parts[i]?.kind ?? null);
+        return inserted;
       });
-      const version = current + stored.length;
-      this.#stmt.upsertStream.run(p.streamId, version, linked.streamHash);
-      head.chainHash = linked.chainHash;
-      return { streamId: p.streamId, nextExpectedVersion: version, events: stored };
+      head.chainHash = plan.chainHash;
+      return appendResults(plan, positions);
     };
     // Nested inside #writeBatch this runs in a SAVEPOINT: a failed append (any of its parts) rolls back alone.
-    this.#appendPending = db.transaction((p: PendingAppend, head: BatchHead) => p.parts.map((part) => this.#appendOne(part, head)));
-    // Expected versions are checked before anything of an append is written, so a lost race costs no
+    this.#appendPending = db.transaction((p: PendingAppend, head: BatchHead) => this.#appendOne(p, head, this.#plan(p, head)));
+    // Plans are made before anything of an append is written, so a lost race or a duplicate costs no
     // rollback. The fast pass writes without savepoints; anything else failing aborts the transaction,
     // and the batch is written again with a savepoint per append, so only the culprit fails.
-    this.#writeBatch = db.transaction((batch: PendingAppend[], isolate: boolean) => {
+    this.#writeBatch = db.transaction((batch: readonly PendingAppend[], isolate: boolean) => {
       const head: BatchHead = { chainHash: this.#stmt.chainHead.get()?.chain_hash ?? GENESIS };
       return batch.map((p) => {
-        try {
-          this.#check(p);
-        } catch (error) {
-          return asError(error);
+        if (!isolate) {
+          let plan: AppendPlan;
+          try {
+            plan = this.#plan(p, head);
+          } catch (error) {
+            return asError(error);
+          }
+          return this.#appendOne(p, head, plan);
         }
-        if (!isolate) return p.parts.map((part) => this.#appendOne(part, head));
         const before = head.chainHash;
         try {
           return this.#appendPending(p, head);
@@ -173,6 +185,7 @@ export class SqliteEventStore implements EventStore {
         }
       });
     });
+    this.#groupCommit = new GroupCommit(async (batch) => this.#writePending(batch), this.#metrics, this.#listeners, options.groupCommitWindowMs ?? 0);
     this.#importRows = db.transaction((rows: readonly EventRow[]) => {
       let written = 0;
       for (const row of rows) {
@@ -180,75 +193,44 @@ export class SqliteEventStore implements EventStore {
         const { position: _sourcePosition, ...copy } = row;
         this.#stmt.insert.run(copy);
         const stream = this.#stmt.version.get(row.stream_id);
-        if (!stream || stream.version < row.version) this.#stmt.upsertStream.run(row.stream_id, row.version, row.hash);
+        if (!stream || stream.version < row.version) this.#stmt.upsertStream.run(row.stream_id, row.version, row.hash, null);
         written++;
       }
       return written;
     });
   }
 
-  /** Throws the ConcurrencyError an append would meet, before any of it is written. */
-  #check(p: PendingAppend): void {
-    const versions = new Map<string, number>();
-    for (const part of p.parts) {
-      const current = versions.get(part.streamId) ?? this.#stmt.version.get(part.streamId)?.version ?? 0;
-      assertExpectedVersion(part.streamId, current, part.options?.expectedVersion);
-      versions.set(part.streamId, current + part.events.length);
+  /** The shared planner, fed with this file's heads and stored ids. */
+  #plan(p: PendingAppend, head: BatchHead): AppendPlan {
+    const heads = new Map<string, StreamHead>();
+    for (const streamId of streamIdsOf(p.parts)) {
+      const row = this.#stmt.version.get(streamId);
+      if (row) heads.set(streamId, row);
     }
+    const existing = new Map<string, StoredId>();
+    for (const eventId of eventIdsOf(p.parts)) {
+      const row = this.#stmt.findEvent.get(eventId);
+      if (row) existing.set(eventId, { streamId: row.stream_id, version: row.version });
+    }
+    return planAppend(p.parts, { heads, existing, chainHash: head.chainHash });
   }
 
   async appendToStream(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    return (await this.appendMany([{ streamId, events, options }]))[0] as AppendResult;
+    return (await this.appendMany([singlePart(streamId, events, options)]))[0] as AppendResult;
   }
 
   appendMany(parts: readonly AppendPart[]): Promise<AppendResult[]> {
-    if (this.#closed) return Promise.reject(new ClosedError('event store'));
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ parts, resolve, reject });
-      if (this.#flushScheduled) return;
-      this.#flushScheduled = true;
-      if (this.#windowMs > 0) setTimeout(() => this.#flush(), this.#windowMs);
-      else setImmediate(() => this.#flush());
-    });
+    return appendValidated(parts, this.#codec, () => this.#groupCommit.append(parts));
   }
 
-  /** Commits every pending append in one IMMEDIATE transaction (one fsync), then settles each promise. */
-  #flush(): void {
-    this.#flushScheduled = false;
-    const batch = this.#pending;
-    this.#pending = [];
-    if (batch.length === 0) return;
-    const end = this.#metrics.appendDuration.startTimer();
-    let results: (AppendResult[] | Error)[];
+  /** Commits a batch in one IMMEDIATE transaction (one fsync); one outcome per append. */
+  #writePending(batch: readonly PendingAppend[]): (AppendResult[] | Error)[] {
     try {
-      try {
-        results = this.#writeBatch.immediate(batch, false);
-      } catch (error) {
-        if (isBusy(error)) throw error; // the write lock, not an append: isolating would not help
-        results = this.#writeBatch.immediate(batch, true);
-      }
+      return this.#writeBatch.immediate(batch, false);
     } catch (error) {
-      end();
-      this.#metrics.storeFailures.inc();
-      const failure = new StoreUnavailableError(`append failed, nothing was written: ${describe(error)}`, error);
-      for (const p of batch) p.reject(failure);
-      return;
+      if (isBusy(error)) throw error; // the write lock, not an append: isolating would not help
+      return this.#writeBatch.immediate(batch, true);
     }
-    end();
-    this.#metrics.appendBatchSize.observe(batch.length);
-    let stored = 0;
-    batch.forEach((p, i) => {
-      const result = results[i] as AppendResult[] | Error;
-      if (result instanceof Error) {
-        const streams = p.parts.map((part) => part.streamId).join(', ');
-        p.reject(isRuntimeError(result) ? result : new StoreUnavailableError(`append to ${streams} failed: ${result.message}`, result));
-      } else {
-        for (const r of result) stored += r.events.length;
-        p.resolve(result);
-      }
-    });
-    this.#metrics.eventsStored.inc(stored);
-    if (stored > 0) this.#listeners.notify();
   }
 
   async headPosition(): Promise<number> {
@@ -298,20 +280,17 @@ export class SqliteEventStore implements EventStore {
     return written;
   }
 
-  /** Every read of events: timed, counted, and failures (a row that does not decode) counted. */
-  #read<T>(query: () => T[]): T[] {
+  /** Every read of events: refused after close, then timed and counted. */
+  #read<T>(query: () => T[]): Promise<T[]> {
     this.#assertOpen();
-    const end = this.#metrics.readDuration.startTimer();
-    try {
-      const events = query();
-      this.#metrics.eventsLoaded.inc(events.length);
-      return events;
-    } catch (error) {
-      this.#metrics.loadFailures.inc();
-      throw error;
-    } finally {
-      end();
-    }
+    return measuredRead(this.#metrics, query);
+  }
+
+  /** The stream's version and the kind stored when it was created (null if never given); undefined when empty. */
+  async streamHead(streamId: string): Promise<{ version: number; kind: string | null } | undefined> {
+    this.#assertOpen();
+    const row = this.#stmt.streamHead.get(streamId);
+    return row && { version: row.version, kind: row.kind };
   }
 
   async streamVersion(streamId: string): Promise<number> {
@@ -350,6 +329,11 @@ export class SqliteEventStore implements EventStore {
     return this.#path;
   }
 
+  /** A worker thread's way to this store's data: the file (none for ':memory:'). */
+  get replaySource(): { adapter: 'sqlite'; path: string } | undefined {
+    return this.#path === ':memory:' ? undefined : { adapter: 'sqlite', path: this.#path };
+  }
+
   async loadSnapshot(streamId: string): Promise<Snapshot | undefined> {
     this.#assertOpen();
     const row = this.#stmt.loadSnapshot.get(streamId);
@@ -377,7 +361,7 @@ export class SqliteEventStore implements EventStore {
   /** Commits what is pending, then closes the file. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#flush();
+    await this.#groupCommit.close();
     this.#closed = true;
     this.#db.close();
   }
@@ -399,4 +383,5 @@ function toSnapshot(row: SnapshotRow): Snapshot {
 }
 
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
-const isBusy = (error: unknown): boolean => /SQLITE_BUSY|database is locked/i.test(`${String((error as { code?: unknown }).code)} ${String((error as Error).message)}`);
+/** The write lock held by another connection, by SQLite's result code (SQLITE_BUSY and its extended codes). */
+const isBusy = (error: unknown): boolean => /^SQLITE_BUSY/.test(String((error as { code?: unknown })?.code));

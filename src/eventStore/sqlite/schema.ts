@@ -32,6 +32,8 @@ const migrations: readonly string[] = [
      state           TEXT    NOT NULL,
      created_at      TEXT    NOT NULL
    ) WITHOUT ROWID;`,
+  // The stream's aggregate kind, kept with its head (null for streams written before kinds were stored).
+  `ALTER TABLE streams ADD COLUMN kind TEXT;`,
 ];
 
 export const SCHEMA_VERSION = migrations.length;

@@ -60,7 +60,7 @@ describe('shop decide', () => {
   it('a purse pays from and receives into a currency attribute, never below zero', () => {
     const ann = [
       { type: 'GameObjectCreated', data: { name: 'Ann', generic: 'player', containerId: null, attributes: {} } },
-      { type: 'PlayerCreated', data: { passwordHash: 'scrypt$16384$8$1$c2FsdA==$aGFzaA==', admin: false } },
+      { type: 'PlayerCreated', data: { passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=', admin: false } },
       { type: 'GameObjectAttributeUpdated', data: { key: 'gold', value: 7 } },
     ];
     given(...ann).when({ type: 'PayCurrency', id: 'ann', currency: 'gold', amount: 7 }).then({ type: 'GameObjectAttributeUpdated', data: { key: 'gold', value: 0 } });

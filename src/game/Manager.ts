@@ -67,7 +67,7 @@ export class Manager {
   async digExit(from: string, direction: string, to: string, back?: string): Promise<void> {
     const commands: Command[] = [{ type: 'AddRoomExit', id: from, direction, targetRoomId: to }];
     if (back) commands.push({ type: 'AddRoomExit', id: to, direction: back, targetRoomId: from });
-    await this.#runtime.transaction(commands, this.#meta);
+    await this.#runtime.transaction(commands, this.#meta, { name: 'dig' });
   }
 
   /** Creates an object; with `heldBy`, it starts in that holder's inventory (atomically). */
@@ -76,7 +76,7 @@ export class Manager {
     const commands: Command[] = [{ type: 'CreateGameObject', id, name: object.name, generic: object.generic, containerId: object.heldBy ?? null }];
     if (object.attributes && Object.keys(object.attributes).length > 0) commands.push({ type: 'UpdateGameObjectAttributes', id, attributes: object.attributes });
     if (object.heldBy) commands.push({ type: 'AddItemToInventory', id: object.heldBy, itemId: id });
-    await this.#runtime.transaction(commands, this.#meta);
+    await this.#runtime.transaction(commands, this.#meta, { name: 'create' });
     return id;
   }
 
@@ -91,7 +91,7 @@ export class Manager {
       commands.push({ type: 'RemoveItemFromInventory', id: holder.id, itemId: id });
     }
     commands.push({ type: 'DeleteGameObject', id });
-    await this.#runtime.transaction(commands, this.#meta);
+    await this.#runtime.transaction(commands, this.#meta, { name: 'destroy' });
   }
 
   /** Moves an object (a player walking, a chest pushed) to another container. */
@@ -107,7 +107,7 @@ export class Manager {
   async createPlayer(player: { name: string; password: string; roomId?: string; admin?: boolean }): Promise<string> {
     const id = playerId(player.name);
     const passwordHash = await hashPassword(player.password);
-    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, player.admin ?? false), this.#meta);
+    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, player.admin ?? false), this.#meta, { name: 'create_character' });
     return id;
   }
 
@@ -121,12 +121,12 @@ export class Manager {
     const id = playerId(player.name);
     const passwordHash = await hashPassword(player.password);
     try {
-      await this.#runtime.transaction([firstBuilderMarker(id), ...this.#playerCommands(id, player.name, passwordHash, player.roomId, true)], this.#meta);
+      await this.#runtime.transaction([firstBuilderMarker(id), ...this.#playerCommands(id, player.name, passwordHash, player.roomId, true)], this.#meta, { name: 'create_character' });
       return { id, builder: true };
     } catch (error) {
       if (!(error instanceof CommandRejectedError && error.reason === 'ALREADY_EXISTS' && error.aggregateId === FIRST_BUILDER)) throw error;
     }
-    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, false), this.#meta);
+    await this.#runtime.transaction(this.#playerCommands(id, player.name, passwordHash, player.roomId, false), this.#meta, { name: 'create_character' });
     return { id, builder: false };
   }
 
@@ -138,7 +138,7 @@ export class Manager {
   async recordFirstBuilder(builderId: string): Promise<void> {
     if (await this.#runtime.state(FIRST_BUILDER)) return;
     try {
-      await this.#runtime.transaction([firstBuilderMarker(builderId)], this.#meta);
+      await this.#runtime.transaction([firstBuilderMarker(builderId)], this.#meta, { name: 'first_builder' });
     } catch (error) {
       if (!(error instanceof CommandRejectedError && error.reason === 'ALREADY_EXISTS')) throw error;
     }
@@ -173,7 +173,7 @@ export class Manager {
    * Moves an item from one holder to another (room floor → player, player → player...): the item
    * leaves the first inventory, enters the second, and its container changes, in one atomic append.
    */
-  async transfer(itemId: string, from: string, to: string): Promise<CommandResult[]> {
+  async transfer(itemId: string, from: string, to: string, verb = 'transfer'): Promise<CommandResult[]> {
     return this.#runtime.transaction(
       [
         { type: 'RemoveItemFromInventory', id: from, itemId },
@@ -181,6 +181,7 @@ export class Manager {
         { type: 'UpdateGameObjectContainer', id: itemId, containerId: to },
       ],
       this.#meta,
+      { name: verb }, // counted in aethyr_commands_total under the verb that moved it (get, drop, give, put)
     );
   }
 

@@ -66,9 +66,11 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
   /**
    * Runs commands on several aggregates as one: all are decided against current state and their
    * events stored in one atomic append, or nothing is (a rejection, or a lost race retried and lost
-   * again). For changes that must never be half-done, like an item changing hands.
+   * again). For changes that must never be half-done, like an item changing hands. `options.name`
+   * labels it in metrics (`aethyr_commands_total{type="give"}`; default `transaction`): a short
+   * lower_snake_case word from the game's code, never player text.
    */
-  transaction(commands: readonly C[], metadata?: Partial<EventMetadata>): Promise<CommandResult[]>;
+  transaction(commands: readonly C[], metadata?: Partial<EventMetadata>, options?: TransactionOptions): Promise<CommandResult[]>;
   /** Current state, or undefined if the aggregate was never created. */
   state(id: string): Promise<S | undefined>;
   history(id: string): Promise<StoredEvent[]>;
@@ -266,17 +268,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     timers: { pending: () => timers.pending, fireDue: () => timers.fireDue(), ready: timersReady },
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
-    async transaction(input, metadata) {
+    async transaction(input, metadata, transactionOptions) {
       assertOpen();
-      const end = metrics.commandDuration.startTimer({ type: 'transaction' });
+      const type = transactionName(transactionOptions);
+      const end = metrics.commandDuration.startTimer({ type });
       try {
         const commands = checkCommands(input, limits).map((c) => registry.parseCommand(c));
         const results = await runTransaction(commands, parseMetadata(checkMetadata(metadata)));
-        metrics.commands.inc({ type: 'transaction', outcome: 'ok' });
+        metrics.commands.inc({ type, outcome: 'ok' });
         return results;
       } catch (error) {
         const code = (error as { code?: unknown }).code;
-        metrics.commands.inc({ type: 'transaction', outcome: typeof code === 'string' ? code.toLowerCase() : 'error' });
+        metrics.commands.inc({ type, outcome: typeof code === 'string' ? code.toLowerCase() : 'error' });
         throw error;
       } finally {
         end();
@@ -346,6 +349,24 @@ function parseMetadata(input: unknown): EventMetadata {
     causationId: result.data.causationId ?? null,
     actorId: result.data.actorId ?? null,
   };
+}
+
+/** How a transaction is named in metrics. */
+export interface TransactionOptions {
+  /** A short lower_snake_case word (`give`, `dig`); default `transaction`. */
+  readonly name?: string;
+}
+
+const TRANSACTION_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** The metrics label of a transaction: a bounded word from code, so labels cannot grow without bound. */
+function transactionName(options: TransactionOptions | undefined): string {
+  const name: unknown = options?.name;
+  if (name === undefined) return 'transaction';
+  if (typeof name !== 'string' || !TRANSACTION_NAME.test(name)) {
+    throw new ValidationError('transaction name must be a lower_snake_case word of at most 40 characters', [{ path: 'options.name', message: 'invalid' }]);
+  }
+  return name;
 }
 
 function positive(name: string, value: number): number {

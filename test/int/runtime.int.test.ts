@@ -47,6 +47,16 @@ describe('runtime over SQLite', () => {
     expect(await runtime.state('kitchen')).toBeUndefined();
   });
 
+  it('names a transaction in metrics by the word the game gives it, and refuses a name that is not a bounded word (issue 11)', async () => {
+    const runtime = start();
+    await runtime.transaction([room('hall'), room('yard')], undefined, { name: 'dig' });
+    expect(await runtime.metrics.metrics()).toMatch(/aethyr_commands_total\{type="dig",outcome="ok"\} 1/);
+    for (const name of ['Dig', 'give sword', 'x'.repeat(41), '']) {
+      await expect(runtime.transaction([room('cellar')], undefined, { name })).rejects.toMatchObject({ code: 'VALIDATION' });
+    }
+    expect(await runtime.state('cellar')).toBeUndefined();
+  });
+
   it('persists nothing for invalid input, unknown types, bad metadata or rejected commands', async () => {
     const runtime = start();
     await runtime.execute(room('hall'));

@@ -23,7 +23,7 @@ function container(ctx: VerbContext, read: ReadModel, name: string): ObjectRow |
 
 /** One item changing hands, counted under the verb that moved it (get, drop, put, give). */
 async function transfer(ctx: VerbContext, itemId: string, from: string, to: string): Promise<void> {
-  await ctx.m.transfer(itemId, from, to);
+  await ctx.m.transfer(itemId, from, to, ctx.verb);
   ctx.world.metrics.gameTransfers.inc({ verb: ctx.verb });
 }
 

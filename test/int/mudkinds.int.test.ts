@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gameHarness } from '../support/gameHarness.ts';
-import type { MudClient } from '../support/mudClient.ts';
+import { check } from '../support/mudClient.ts';
 
 const h = gameHarness();
-const PROMPT = /\r\n> /;
 
-async function check(c: MudClient, line: string, reply: string | RegExp): Promise<string> {
-  c.send(line);
-  return (await c.expect(reply)) + (await c.expect(PROMPT));
-}
 
 describe('mobiles and the shop, over a real socket', () => {
   it('a player sees the store and a creature, buys and sells, is refused without gold, and a restart keeps it all', async () => {
@@ -43,7 +38,7 @@ describe('mobiles and the shop, over a real socket', () => {
 
     game = await h.start(config);
     const again = await h.client(game);
-    await again.login('Ann', 'anns-password');
+    await again.login('Ann', 'anns-password', false);
     await check(again, 'score', 'You have 11 gold.');
     await check(again, 'inventory', /bread/);
     const cellar = await check(again, 'look', 'Tavern Cellar');

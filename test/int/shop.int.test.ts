@@ -14,7 +14,7 @@ function start(path: string): Runtime {
   open.push(runtime);
   return runtime;
 }
-const HASH = 'scrypt$16384$8$1$c2FsdA==$aGFzaA==';
+const HASH = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=';
 
 async function setUp(runtime: Runtime): Promise<void> {
   await runtime.execute({ type: 'CreateRoom', id: 'square', name: 'The square', description: '' });

@@ -13,6 +13,9 @@ import type { Runtime } from '../runtime/runtime.ts';
  * The id a player's character gets: one per name skeleton (case and look-alike letters folded), so
  * the store itself keeps names unique, "Ann" and Cyrillic "Аnn" included. ASCII names: player:<lower case>.
  */
+/** The gold a new player starts with, to spend in the shops. */
+export const STARTING_GOLD = 20;
+
 export const playerId = (name: string): string => `player:${nameSkeleton(name)}`;
 
 /** The world's marker aggregate: it exists once the first builder has been chosen, and names them. */
@@ -148,6 +151,7 @@ export class Manager {
     const commands: Command[] = [{ type: 'CreatePlayer', id, name: name.trim(), passwordHash }];
     if (roomId) commands.push({ type: 'UpdateGameObjectContainer', id, containerId: roomId });
     if (admin) commands.push({ type: 'UpdatePlayerAdminStatus', id, admin: true });
+    commands.push({ type: 'UpdateGameObjectAttribute', id, key: 'gold', value: STARTING_GOLD });
     return commands;
   }
 

@@ -35,6 +35,32 @@ const toObject = (r: RawObject): ObjectRow => ({
   version: r.version,
 });
 
+/** A mobile as the read model knows it (src/world/mobile.ts). */
+export interface MobileRow {
+  readonly id: string;
+  readonly name: string;
+  readonly roomId: string;
+  readonly mode: 'idle' | 'wandering' | 'fighting' | 'dead';
+  readonly hp: number;
+  readonly maxHp: number;
+}
+
+/** A shop's ware: what it sells one for (`buy`), pays for one (`sell`), and how many it has. */
+export interface WareRow {
+  readonly item: string;
+  readonly buy: number;
+  readonly sell: number;
+  readonly stock: number;
+}
+
+export interface ShopRow {
+  readonly id: string;
+  readonly name: string;
+  readonly roomId: string;
+  readonly currency: string;
+  readonly till: number;
+}
+
 /** The queries a game needs, each served by an index of the read model. */
 export class ReadModel {
   readonly #s: Record<string, Statement>;
@@ -52,6 +78,10 @@ export class ReadModel {
       wornBy: db.prepare('SELECT holder_id, slot FROM equipment WHERE item_id = ?'),
       exits: db.prepare('SELECT direction, target_room_id FROM room_exits WHERE room_id = ? ORDER BY direction'),
       room: db.prepare('SELECT description FROM rooms WHERE id = ?'),
+      mobilesIn: db.prepare(`SELECT id, name, room_id AS roomId, mode, hp, max_hp AS maxHp FROM mobiles WHERE room_id = ? ORDER BY name, id`),
+      mobile: db.prepare(`SELECT id, name, room_id AS roomId, mode, hp, max_hp AS maxHp FROM mobiles WHERE id = ?`),
+      shopsIn: db.prepare('SELECT id, name, room_id AS roomId, currency, till FROM shops WHERE room_id = ? ORDER BY name, id'),
+      wares: db.prepare('SELECT item, buy_price AS buy, sell_price AS sell, stock FROM shop_stock WHERE shop_id = ? ORDER BY item'),
       admins: db.prepare(
         `SELECT ${cols.split(', ').map((c) => `o.${c}`).join(', ')} FROM players p JOIN game_objects o ON o.id = p.id
          WHERE p.admin = 1 AND o.deleted = 0 ORDER BY o.name`,
@@ -101,6 +131,24 @@ export class ReadModel {
 
   roomDescription(roomId: string): string | undefined {
     return (this.#s['room']!.get(roomId) as { description: string } | undefined)?.description;
+  }
+
+  /** Mobiles in a room (the dead too: a corpse is still there), by name. */
+  mobilesIn(roomId: string): MobileRow[] {
+    return this.#s['mobilesIn']!.all(roomId) as MobileRow[];
+  }
+
+  mobile(id: string): MobileRow | undefined {
+    return this.#s['mobile']!.get(id) as MobileRow | undefined;
+  }
+
+  shopsIn(roomId: string): ShopRow[] {
+    return this.#s['shopsIn']!.all(roomId) as ShopRow[];
+  }
+
+  /** What a shop deals in, by item type. */
+  waresOf(shopId: string): WareRow[] {
+    return this.#s['wares']!.all(shopId) as WareRow[];
   }
 
   admins(): ObjectRow[] {

@@ -39,10 +39,25 @@ export const projectionMigrations: readonly string[] = [
   // 2: when each object last changed, and lookups by kind and name (logins, "who").
   `ALTER TABLE game_objects ADD COLUMN updated_at TEXT;
    CREATE INDEX game_objects_kind_name ON game_objects (kind, name) WHERE deleted = 0;`,
+  // 3: mobiles and shops (the built-in world's other kinds), so the game can show them without actors.
+  `CREATE TABLE mobiles (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, room_id TEXT NOT NULL, mode TEXT NOT NULL,
+     hp INTEGER NOT NULL, max_hp INTEGER NOT NULL, version INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX mobiles_room ON mobiles (room_id);
+   CREATE TABLE shops (
+     id TEXT PRIMARY KEY, name TEXT NOT NULL, room_id TEXT NOT NULL, currency TEXT NOT NULL,
+     till INTEGER NOT NULL, version INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   CREATE INDEX shops_room ON shops (room_id);
+   CREATE TABLE shop_stock (
+     shop_id TEXT NOT NULL, item TEXT NOT NULL, buy_price INTEGER NOT NULL, sell_price INTEGER NOT NULL,
+     stock INTEGER NOT NULL, PRIMARY KEY (shop_id, item)
+   ) WITHOUT ROWID;`,
 ];
 
 /** The world tables a rebuild replaces, in creation order. */
-export const WORLD_TABLES = ['game_objects', 'players', 'rooms', 'room_exits', 'inventory', 'equipment'] as const;
+export const WORLD_TABLES = ['game_objects', 'players', 'rooms', 'room_exits', 'inventory', 'equipment', 'mobiles', 'shops', 'shop_stock'] as const;
 export type WorldTable = (typeof WORLD_TABLES)[number];
 
 /** Applies pending migrations (all, or up to `upTo`); returns the schema version now in force. */

@@ -36,12 +36,73 @@ export function worldProjection(db: Database, suffix = '') {
     deleteItem: prepare(`DELETE FROM ${t.inventory} WHERE holder_id = ? AND item_id = ?`),
     equip: prepare(`INSERT INTO ${t.equipment} (holder_id, slot, item_id) VALUES (?, ?, ?)`),
     unequip: prepare(`DELETE FROM ${t.equipment} WHERE holder_id = ? AND slot = ?`),
+    insertMobile: prepare(`INSERT INTO ${t.mobiles} (id, name, room_id, mode, hp, max_hp, version) VALUES (?, ?, ?, 'idle', ?, ?, ?)`),
+    mobileMode: prepare(`UPDATE ${t.mobiles} SET mode = ?, version = ? WHERE id = ?`),
+    mobileRoom: prepare(`UPDATE ${t.mobiles} SET room_id = ?, version = ? WHERE id = ?`),
+    mobileHit: prepare(`UPDATE ${t.mobiles} SET hp = max(hp - ?, 0), mode = 'fighting', version = ? WHERE id = ?`),
+    insertShop: prepare(`INSERT INTO ${t.shops} (id, name, room_id, currency, till, version) VALUES (?, ?, ?, ?, ?, ?)`),
+    shopTill: prepare(`UPDATE ${t.shops} SET till = till + ?, version = ? WHERE id = ?`),
+    insertStock: prepare(`INSERT INTO ${t.shop_stock} (shop_id, item, buy_price, sell_price, stock) VALUES (?, ?, ?, ?, ?)`),
+    addStock: prepare(`UPDATE ${t.shop_stock} SET stock = stock + ? WHERE shop_id = ? AND item = ?`),
+  };
+
+  /** Mobiles' and shops' events (their kinds are defined in src/world/mobile.ts and shop.ts). */
+  const applyOtherKinds = (event: { readonly type: string; readonly streamId: string; readonly version: number; readonly data: unknown }): void => {
+    const id = event.streamId;
+    const v = event.version;
+    const d = event.data as Record<string, never>;
+    const type: string = event.type;
+    switch (type) {
+      case 'MobileCreated': {
+        const { name, roomId, stats } = d as unknown as { name: string; roomId: string; stats: { hp: number } };
+        s.insertMobile.run(id, name, roomId, stats.hp, stats.hp, v);
+        return;
+      }
+      case 'MobileStartedWandering':
+        s.mobileMode.run('wandering', v, id);
+        return;
+      case 'MobileStoppedWandering':
+      case 'MobileCalmed':
+        s.mobileMode.run(type === 'MobileCalmed' ? 'wandering' : 'idle', v, id);
+        return;
+      case 'MobileWandered':
+        s.mobileRoom.run((d as unknown as { to: string }).to, v, id);
+        return;
+      case 'MobileAttacked':
+        s.mobileHit.run((d as unknown as { damage: number }).damage, v, id);
+        return;
+      case 'MobileDied':
+        s.mobileMode.run('dead', v, id);
+        return;
+      case 'ShopOpened': {
+        const o = d as unknown as { name: string; roomId: string; currency: string; till: number; prices: Record<string, { buy: number; sell: number }>; stock: Record<string, number> };
+        s.insertShop.run(id, o.name, o.roomId, o.currency, o.till, v);
+        const items = new Set([...Object.keys(o.prices), ...Object.keys(o.stock)]);
+        for (const item of items) s.insertStock.run(id, item, o.prices[item]?.buy ?? 0, o.prices[item]?.sell ?? 0, o.stock[item] ?? 0);
+        return;
+      }
+      case 'ShopSold':
+      case 'ShopBought': {
+        const { item, price } = d as unknown as { item: string; price: number };
+        const sold = type === 'ShopSold';
+        s.shopTill.run(sold ? price : -price, v, id);
+        s.addStock.run(sold ? -1 : 1, id, item);
+        return;
+      }
+      case 'ShopRestocked': {
+        const { item, count } = d as unknown as { item: string; count: number };
+        s.addStock.run(count, id, item);
+        s.shopTill.run(0, v, id);
+        return;
+      }
+      default:
+        return; // timers and a game's own kinds bring their own read models
+    }
   };
 
   /** Applies one event. Must run inside the caller's transaction (with the checkpoint update). */
   return function apply(event: StoredEvent): void {
-    // Other kinds (mobiles, shops, timers, a game's own) bring their own read models: not ours to project.
-    if (!isDomainEventType(event.type)) return;
+    if (!isDomainEventType(event.type)) return applyOtherKinds(event);
     const id = event.streamId;
     const at = event.occurredAt;
     const touch = (): void => {

@@ -10,6 +10,7 @@ import { createProjections } from '../../src/projections/projections.ts';
 import type { Reactor } from '../../src/projections/reactor.ts';
 import { migrateProjections, projectionMigrations } from '../../src/projections/schema.ts';
 import { worldProjection } from '../../src/projections/worldProjection.ts';
+import { buy } from '../../src/world/shop.ts';
 import { actualTables } from '../support/expectedTables.ts';
 import { tempDirs } from '../support/tempStore.ts';
 
@@ -265,5 +266,30 @@ describe('reactors', () => {
     open.push(again);
     await again.catchUp();
     expect(seen).toEqual(['ann', 'bob', 'cy']);
+  });
+});
+
+describe('mobiles and shops in the read model', () => {
+  it('follow their events live, and a rebuild produces the same rows', async () => {
+    const runtime = runtimeOn();
+    for (const command of world) await runtime.execute(command);
+    await runtime.execute({ type: 'CreateMobile', id: 'rat', name: 'a rat', roomId: 'hall', stats: { hp: 5, attack: 1 }, route: ['hall', 'yard'], wanderEveryMs: 60_000 } as never);
+    await runtime.execute({ type: 'OpenShop', id: 'stall', name: 'the stall', roomId: 'yard', currency: 'gold', prices: { lamp: { buy: 3, sell: 1 } }, stock: { lamp: 2 }, till: 5 } as never);
+    await runtime.execute({ type: 'UpdateGameObjectAttribute', id: 'bob', key: 'gold', value: 10 });
+    await buy(runtime, { shopId: 'stall', buyerId: 'bob', item: 'lamp', itemId: 'lamp-1' });
+    await runtime.execute({ type: 'Attack', id: 'rat', attackerId: 'bob', damage: 2 } as never);
+    const projections = createProjections(runtime.store, { path: temp.file('p.db') });
+    open.push(projections);
+    projections.start();
+    await projections.catchUp();
+    const read = projections.readModel;
+    expect(read.mobilesIn('hall')).toEqual([{ id: 'rat', name: 'a rat', roomId: 'hall', mode: 'fighting', hp: 3, maxHp: 5 }]);
+    expect(read.shopsIn('yard')).toEqual([{ id: 'stall', name: 'the stall', roomId: 'yard', currency: 'gold', till: 8 }]);
+    expect(read.waresOf('stall')).toEqual([{ item: 'lamp', buy: 3, sell: 1, stock: 1 }]);
+    const dump = () => ['mobiles', 'shops', 'shop_stock'].map((t) => projections.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());
+    const live = dump();
+    projections.db.prepare('DELETE FROM shop_stock').run(); // the rebuild must not read the live tables
+    await projections.rebuild();
+    expect(dump()).toEqual(live);
   });
 });

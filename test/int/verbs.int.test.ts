@@ -1,15 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gameHarness } from '../support/gameHarness.ts';
-import type { MudClient } from '../support/mudClient.ts';
+import { check } from '../support/mudClient.ts';
 
 const h = gameHarness();
-const PROMPT = /\r\n> /;
 
-/** Sends a line, waits for `reply` (failing the test if it never comes), and returns the text through the next prompt. */
-async function check(c: MudClient, line: string, reply: string | RegExp): Promise<string> {
-  c.send(line);
-  return (await c.expect(reply)) + (await c.expect(PROMPT));
-}
 
 describe('the verbs players reach for first, over a real socket', () => {
   it('help, looking, talking, containers, equipment messages, colours and wrapping', async () => {

@@ -94,3 +94,9 @@ export class MudClient {
     }
   }
 }
+
+/** Sends a line, waits for `reply` (failing the test if it never comes), and returns the text through the next prompt. */
+export async function check(c: MudClient, line: string, reply: string | RegExp): Promise<string> {
+  c.send(line);
+  return (await c.expect(reply)) + (await c.expect(/\r\n> /));
+}

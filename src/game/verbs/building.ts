@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { redactSecrets } from '../../domain/redact.ts';
 import { verifyStore } from '../../eventStore/integrity.ts';
 import { pick, resolveThing, thingsIn, view } from './helpers.ts';
@@ -43,6 +44,23 @@ export const buildingVerbs: readonly Verb[] = [
       if (!ctx.rest) return ctx.reply('Usage: @describe <text>');
       await ctx.m.describeRoom(ctx.here, ctx.rest);
       ctx.reply('The room is described anew.');
+    },
+  },
+  {
+    name: '@mobile',
+    who: 'builder',
+    usage: '@mobile <name> [every=<seconds>]',
+    help: 'Makes a creature here that wanders between this room and its neighbours, one step every 30 seconds (or every=<seconds>, at least 1).',
+    async run(ctx) {
+      const every = /\s+every=(\d+)$/i.exec(ctx.rest);
+      const name = (every ? ctx.rest.slice(0, every.index) : ctx.rest).trim();
+      if (!name) return ctx.reply('Usage: @mobile <name> [every=<seconds>]');
+      const neighbours = Object.values((await view(ctx.world)).exitsOf(ctx.here));
+      const route = [ctx.here, ...neighbours.flatMap((room) => [room, ctx.here])].slice(0, 64);
+      const id = `mob:${randomUUID()}`;
+      const wanderEveryMs = Math.max(1, Number(every?.[1] ?? 30)) * 1000;
+      await ctx.m.runtime.execute({ type: 'CreateMobile', id, name, roomId: ctx.here, stats: { hp: 10, attack: 1 }, route, wanderEveryMs } as never);
+      ctx.reply(`You conjure ${name} (${id}).`);
     },
   },
   {

@@ -3,6 +3,7 @@ import { playerId } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
 import type { Session } from '../server/Session.ts';
 import { color } from './output.ts';
+import { mobileLine } from './trade.ts';
 import { matches } from './words.ts';
 import type { GameWorld, VerbContext } from './types.ts';
 
@@ -53,6 +54,9 @@ export async function resolveThing(ctx: VerbContext, what: string): Promise<stri
   if (player?.kind === 'player') return player.id;
   const item = pick(thingsIn(read, ctx.here), q) ?? pick(thingsIn(read, ctx.me), q);
   if (item) return item.id;
+  const other = pick([...read.mobilesIn(ctx.here), ...read.shopsIn(ctx.here)], q);
+  if (other) return other.id;
+  if (read.mobile(what.trim()) || (await ctx.m.runtime.state(what.trim()))) return what.trim();
   return read.object(what.trim()) ? what.trim() : undefined;
 }
 
@@ -64,11 +68,14 @@ export async function describeRoom(world: GameWorld, session: Session): Promise<
   const items = thingsIn(read, roomId).map((i) => color.item(i.name));
   const people = peopleIn(world, roomId, session).map((s) => color.person(s.playerName));
   const exits = Object.keys(read.exitsOf(roomId));
+  const shop = read.shopsIn(roomId)[0];
   return [
     color.room(room?.name ?? 'Nowhere'),
     read.roomDescription(roomId) ?? '',
     `Exits: ${exits.length ? exits.map(color.exit).join(', ') : 'none'}.`,
     ...(items.length ? [`You see: ${items.join(', ')}.`] : []),
     ...(people.length ? [`Here: ${people.join(', ')}.`] : []),
+    ...read.mobilesIn(roomId).map(mobileLine),
+    ...(shop ? [`${shop.name} is open here (type list).`] : []),
   ].join('\n');
 }

@@ -1,8 +1,10 @@
 import type { ObjectRow, ReadModel } from '../../projections/ReadModel.ts';
+import { balance } from '../../world/shop.ts';
 import { color } from './output.ts';
 import { describeRoom, isContainer, listing, onlinePlayer, pick, thingsIn, view, wieldable } from './helpers.ts';
 import type { Verb, VerbContext } from './types.ts';
 import { direction, own } from './words.ts';
+import { considerMobile } from './trade.ts';
 
 /** What someone wears and wields, as others read it. */
 function gear(read: ReadModel, holder: string): string[] {
@@ -41,6 +43,8 @@ async function lookAt(ctx: VerbContext, what: string): Promise<void> {
   }
   const thing = pick(thingsIn(read, ctx.here), what) ?? pick(thingsIn(read, ctx.me), what);
   if (thing) return ctx.reply(describeThing(read, thing, ctx.session.admin));
+  const mobile = pick(read.mobilesIn(ctx.here), what);
+  if (mobile) return ctx.reply(considerMobile(mobile));
   ctx.notFound(`You see no ${what} here.`);
 }
 
@@ -100,11 +104,13 @@ export const lookingVerbs: readonly Verb[] = [
       const read = await view(ctx.world);
       const carried = thingsIn(read, ctx.me).length;
       const worn = Object.keys(read.equipmentOf(ctx.me)).length;
+      const gold = balance(read.object(ctx.me)?.attributes ?? {}, 'gold');
       ctx.reply(
         [
           `${color.person(ctx.session.playerName)}${ctx.session.admin ? ', builder of this world' : ', adventurer'}.`,
           `You are in ${color.room(read.object(ctx.here)?.name ?? 'nowhere')}.`,
           `You carry ${carried} ${carried === 1 ? 'thing' : 'things'}, ${worn} of them worn or wielded.`,
+          `You have ${gold} gold.`,
         ].join('\n'),
       );
     },

@@ -4,6 +4,7 @@ import { lookingVerbs } from './looking.ts';
 import { movementVerbs } from './movement.ts';
 import { systemVerbs } from './system.ts';
 import { talkVerbs } from './talk.ts';
+import { tradeVerbs } from './trade.ts';
 import type { Verb } from './types.ts';
 
 const helpVerb: Verb = {
@@ -23,6 +24,7 @@ const groups: readonly { readonly title: string; readonly verbs: readonly Verb[]
   { title: 'Moving', verbs: movementVerbs },
   { title: 'Things', verbs: itemVerbs },
   { title: 'Talking', verbs: talkVerbs },
+  { title: 'Creatures and shops', verbs: tradeVerbs },
   { title: 'Other', verbs: [helpVerb, ...systemVerbs] },
   { title: 'Building', verbs: buildingVerbs },
 ];

@@ -180,9 +180,10 @@ export class Manager {
   async transfer(itemId: string, from: string, to: string, verb = 'transfer'): Promise<CommandResult[]> {
     return this.#runtime.transaction(
       [
+        // In this order: an item leaves one inventory, says where it goes, then the new holder lists it.
         { type: 'RemoveItemFromInventory', id: from, itemId },
-        { type: 'AddItemToInventory', id: to, itemId },
         { type: 'UpdateGameObjectContainer', id: itemId, containerId: to },
+        { type: 'AddItemToInventory', id: to, itemId },
       ],
       this.#meta,
       { name: verb }, // counted in aethyr_commands_total under the verb that moved it (get, drop, give, put)

@@ -18,6 +18,8 @@ import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } 
 import { Supervisor } from './supervisor.ts';
 import { mergeParts, TimerService, timerAppendPart, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
+import { loadAggregate, ReadCache } from './reads.ts';
+import type { ReadAggregate } from '../definition/reads.ts';
 
 export type { SqliteStoreOptions, PostgresStoreOptions } from '../config/stores.ts';
 
@@ -134,6 +136,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       conflictRetries: options.conflictRetries ?? 3,
       limits,
       noteAppended: (results) => timers.noteAppended(results),
+      readAggregate: (id, fresh) => readAggregate(id, fresh),
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
@@ -162,7 +165,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const leases: Lease[] = [];
       try {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
-        const planned = leases.map((lease) => ({ lease, ...lease.decide(commands.filter((c) => c.id === lease.id)) }));
+        // Commands are decided in the order given, each seeing the transaction's earlier ones (also through reads).
+        const byId = new Map(leases.map((lease) => [lease.id, lease]));
+        const fresh = attempt > 0;
+        const reads = new ReadCache(registry, (id) => readAggregate(id, fresh), (id) => {
+          const lease = byId.get(id);
+          return lease && { current: lease.running(), version: lease.version };
+        });
+        for (const command of commands) await (byId.get(command.id) as Lease).decide(command, reads);
+        const planned = leases.map((lease) => ({ lease, ...lease.decided() }));
         const parts = planned.filter((p) => p.events.length > 0);
         const tooBig = eventLimitError(parts.flatMap((p) => p.events), limits);
         if (tooBig) throw tooBig;
@@ -178,6 +189,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               ...(p.lease.version === 0 && { kind: p.lease.kind() }),
             })),
             ...timerAppends,
+            // What decide read of aggregates this write does not change: they must still be as read.
+            ...reads.conditions(new Set(parts.map((p) => p.lease.id))),
           ]),
         );
         parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult));
@@ -193,6 +206,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const lease of leases) lease.release();
       }
     }
+  }
+
+  /** Another aggregate for a read set: the live actor's committed state when loaded (unless `fresh`), else the store's. */
+  async function readAggregate(id: string, fresh: boolean): Promise<ReadAggregate | undefined> {
+    if (!fresh) {
+      const live = supervisor.peekRead(id);
+      if (live !== null) return live;
+    }
+    return loadAggregate(registry, store, id);
   }
 
   const timerAppend = (t: TimerPart, metadata: EventMetadata, now: number): AppendPart => timerAppendPart(t, envelope(registry, t.events, metadata, clock, now));

@@ -107,7 +107,7 @@ export const room = defineAggregate({
   state: roomState as z.ZodType<RoomState>,
   startsStream: startsStreamOf('room'),
   precondition: alive,
-  decide(state, command) {
+  decide(state, command, reads) {
     switch (command.type) {
       case 'CreateRoom':
         return [
@@ -120,6 +120,11 @@ export const room = defineAggregate({
         // Own properties only: an exit named `constructor` or `__proto__` is just another direction.
         if (state && Object.hasOwn(state.exits, command.direction)) {
           return reject('EXIT_EXISTS', `an exit ${command.direction} already leads to ${state.exits[command.direction]}`);
+        }
+        // The target must be a room that exists when the exit is stored (a read: a condition of the append).
+        if (command.targetRoomId !== command.id) {
+          const target = reads.of<RoomState>('room', command.targetRoomId);
+          if (!target || target.deleted) return reject('NO_SUCH_ROOM', `there is no room ${command.targetRoomId}`);
         }
         return [{ type: 'RoomExitAdded', data: { direction: command.direction, targetRoomId: command.targetRoomId } }];
       case 'RemoveRoomExit':

@@ -81,7 +81,10 @@ describe('a runtime hosting a kind defined with defineAggregate', () => {
     const path = temp.file();
     const runtime: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger }));
     await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: HASH });
-    await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' });
+    await runtime.transaction([
+      { type: 'CreateGameObject', id: 'lamp', name: 'Lamp', generic: 'light', containerId: 'ann' },
+      { type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' },
+    ]);
     const fingerprint = runtime.aggregates.kind('player').snapshotVersion;
     await runtime.close();
 
@@ -140,9 +143,11 @@ describe('issue 12: names from player text are own properties through the whole 
     const runtime: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger, snapshotThreshold: 3 }));
     await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
     await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: HASH });
+    await runtime.execute({ type: 'CreateGameObject', id: 'hat', name: 'Hat', generic: 'hat', containerId: 'ann' });
     await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'hat' });
     for (const name of names) {
       await expect(runtime.execute({ type: 'RemoveRoomExit', id: 'hall', direction: name })).rejects.toMatchObject({ reason: 'EXIT_NOT_FOUND' });
+      await runtime.execute({ type: 'CreateRoom', id: `to-${name}`, name: 'Beyond', description: '' });
       await runtime.execute({ type: 'AddRoomExit', id: 'hall', direction: name, targetRoomId: `to-${name}` });
     }
     await runtime.execute({ type: 'EquipItem', id: 'ann', itemId: 'hat', slot: 'constructor' });

@@ -52,6 +52,11 @@ export class Manager {
     return this.#runtime;
   }
 
+  /** The metadata this manager puts on every event (who acts), for calls it does not wrap (world.buy, world.sell). */
+  get metadata(): Partial<EventMetadata> {
+    return this.#meta;
+  }
+
   state(id: string): Promise<AggregateState | undefined> {
     return this.#runtime.state(id);
   }

@@ -19,6 +19,7 @@ import { Supervisor } from './supervisor.ts';
 import { mergeParts, TimerService, timerAppendPart, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
 import { loadAggregate, ReadCache } from './reads.ts';
+import { CommittedEvents, type RuntimeEvents } from './committedEvents.ts';
 import type { ReadAggregate } from '../definition/reads.ts';
 
 export type { SqliteStoreOptions, PostgresStoreOptions } from '../config/stores.ts';
@@ -103,6 +104,11 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
    * advancing a SimulatedClock). `ready` resolves once the pending timers are loaded at start.
    */
   readonly timers: { pending(): readonly PendingTimer[]; fireDue(): Promise<number>; readonly ready: Promise<void> };
+  /**
+   * Game code following committed events of any aggregate (`runtime.events.subscribe({ types:
+   * ['MobileWandered'] }, handler)`): in process, in commit order, after durability. See RuntimeEvents.
+   */
+  readonly events: RuntimeEvents;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
 }
@@ -135,7 +141,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
       conflictRetries: options.conflictRetries ?? 3,
       limits,
-      noteAppended: (results) => timers.noteAppended(results),
+      noteAppended: (results) => committed(results),
       readAggregate: (id, fresh) => readAggregate(id, fresh),
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
@@ -144,6 +150,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const shadow = shadowOptions === false ? undefined : new ShadowReplay({ store, live: supervisor, clock, logger, registry: metrics.registry, aggregates: registry, ...(shadowOptions?.schedule && { schedule: shadowOptions.schedule }) }, shadowOptions);
   shadow?.start();
   const timers = new TimerService(store, clock, logger, fireTimer);
+  const events = new CommittedEvents(logger);
+  /** Every append this runtime commits: the timer index follows it, then subscribers hear of it. */
+  const committed = (results: readonly AppendResult[]): void => {
+    timers.noteAppended(results);
+    events.publish(results);
+  };
   const timersReady = timers.start();
   timersReady.catch((error: unknown) => logger.error('durable timers could not be loaded', { error: String(error) }));
   const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
@@ -194,7 +206,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ]),
         );
         parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult));
-        timers.noteAppended(stored);
+        committed(stored);
         return stored.slice(0, parts.length).map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
       } catch (error) {
         if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3) && !(await extraMoved(extra))) {
@@ -248,7 +260,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (code !== 'REJECTED' && code !== 'NOT_FOUND' && code !== 'VALIDATION') throw error;
         const reason = (error as { reason?: string }).reason ?? String(code);
         logger.warn('timer fired; its command was refused', { timer: timer.streamId, command: timer.command.type, reason });
-        timers.noteAppended(await store.appendMany([timerAppend(fired(reason.slice(0, 64)), metadata, clock.now())]));
+        committed(await store.appendMany([timerAppend(fired(reason.slice(0, 64)), metadata, clock.now())]));
       }
       return true;
     } catch (error) {
@@ -288,6 +300,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     aggregates: registry,
     metrics: metrics.registry,
     timers: { pending: () => timers.pending, fireDue: () => timers.fireDue(), ready: timersReady },
+    events: { subscribe: (filter, handler) => events.subscribe(filter, handler) },
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
     async transaction(input, metadata, transactionOptions) {
@@ -354,6 +367,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await timers.settled();
       await supervisor.drain();
       supervisor.stopAll();
+      events.clear();
       if (ownsStore) await store.close();
     },
   };

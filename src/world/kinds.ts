@@ -7,6 +7,9 @@ import { commandSchemas } from './commands.ts';
 import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from './schemas.ts';
 import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from './state.ts';
 import { mobile } from './mobile.ts';
+import type { CommandsOfAggregates, StateOf } from '../createRuntime.ts';
+import type { AnyCommand } from '../definition/registry.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { purseTrait, shop } from './shop.ts';
 import { worldEvents, worldTraits } from './traits.ts';
 
@@ -135,4 +138,11 @@ export const room = defineAggregate({
 });
 
 /** The built-in Aethyr world: what a runtime hosts when it is given no `aggregates`. */
-export const worldAggregates: readonly AnyAggregateDefinition[] = [gameObject, player, room, mobile, shop];
+export const worldAggregates = [gameObject, player, room, mobile, shop] as const satisfies readonly AnyAggregateDefinition[];
+
+/** Every command of the built-in world, mobiles' and shops' included: derived from its definitions. */
+export type WorldCommand = CommandsOfAggregates<typeof worldAggregates>;
+/** The state of any aggregate of the built-in world. */
+export type WorldState = StateOf<(typeof worldAggregates)[number]>;
+/** A runtime hosting the built-in world, typed with all its commands (no casts for mobiles or shops). */
+export type WorldRuntime = Runtime<WorldState, WorldCommand & AnyCommand>;

@@ -6,7 +6,7 @@ import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
 import { createStore, type StoreOptions } from '../config/stores.ts';
 import type { AppendPart, AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
-import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { createMetrics, declareCommandLabels, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
 import { storeCodecsOf } from '../definition/upcasters.ts';
 import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, commandTypeLabel } from './arguments.ts';
@@ -125,6 +125,7 @@ const isEventStore = (store: RuntimeOptions['store']): store is EventStore => 'a
 export function createRuntime(options: RuntimeOptions): Runtime {
   const registry = new AggregateRegistry(options.aggregates);
   const metrics = options.metrics ?? createMetrics(options.registry);
+  declareCommandLabels(metrics, registry.commandTypes);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
   const ownsStore = options.closeStore ?? !isEventStore(options.store);

@@ -166,3 +166,18 @@ describe('issue 12: names from player text are own properties through the whole 
     expect(metrics).toMatch(/aethyr_snapshots_loaded_total [1-9]/);
   });
 });
+
+describe('metrics labels come from the registry', () => {
+  it('a game kind’s commands are labelled from the start; a type no kind declares is counted as unknown', async () => {
+    const runtime = track(createRuntime({ store: { kind: 'sqlite', path: temp.file() }, logger: silentLogger, aggregates: [counter] }));
+    const before = await runtime.metrics.metrics();
+    for (const type of ['CreateCounter', 'Add', 'Explode']) expect(before).toContain(`aethyr_commands_total{type="${type}",outcome="ok"} 0`);
+    expect(before).not.toContain('type="CreateRoom"'); // the world is not hosted here, so none of its commands is a label
+    await runtime.execute({ type: 'CreateCounter', id: 'c' });
+    await expect(runtime.execute({ type: 'CastSpell', id: 'c' } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    const after = await runtime.metrics.metrics();
+    expect(after).toContain('aethyr_commands_total{type="CreateCounter",outcome="ok"} 1');
+    expect(after).toContain('aethyr_commands_total{type="unknown",outcome="validation"} 1');
+    expect(after).not.toContain('CastSpell');
+  });
+});

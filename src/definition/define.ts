@@ -1,5 +1,6 @@
 import type { AnyStateMachine, EventFromLogic } from 'xstate';
 import type { z } from 'zod';
+import type { ProjectionDefinition } from '../projections/define.ts';
 import type { ReadSet } from './reads.ts';
 import type { TimerRequest } from './timers.ts';
 
@@ -101,6 +102,12 @@ export interface AggregateDefinition<
   readonly startsStream?: (event: { readonly type: string; readonly data: unknown }) => boolean;
   /** Overrides the machine fingerprint that snapshots are stamped with (raise it by hand to drop snapshots). */
   readonly version?: number;
+  /**
+   * The read model this kind brings (defineProjection): its tables, migrations and event handler. The
+   * kinds of one module share one (the built-in world's kinds all bring the world's); the projection
+   * database runs each once (see projectionsOf).
+   */
+  readonly projection?: ProjectionDefinition;
 }
 
 // biome-ignore lint: any lets definitions of every shape share one list

@@ -7,6 +7,7 @@ import { commandSchemas } from './commands.ts';
 import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from './schemas.ts';
 import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from './state.ts';
 import { mobile } from './mobile.ts';
+import { worldReadModel } from './projection.ts';
 import type { CommandsOfAggregates, StateOf } from '../createRuntime.ts';
 import type { AnyCommand } from '../definition/registry.ts';
 import type { Runtime } from '../runtime/runtime.ts';
@@ -46,6 +47,7 @@ export const gameObject = defineAggregate({
   machine: gameObjectMachine,
   state: gameObjectState as z.ZodType<GameObjectState>,
   startsStream: startsStreamOf('game_object'),
+  projection: worldReadModel,
   precondition: alive,
   decide(_state, command) {
     if (RESERVED_GENERICS.has(command.generic)) {
@@ -74,6 +76,7 @@ export const player = defineAggregate({
   machine: playerMachine,
   state: playerState as z.ZodType<PlayerState>,
   startsStream: startsStreamOf('player'),
+  projection: worldReadModel,
   precondition: alive,
   decide(_state, command) {
     switch (command.type) {
@@ -109,6 +112,7 @@ export const room = defineAggregate({
   machine: roomMachine,
   state: roomState as z.ZodType<RoomState>,
   startsStream: startsStreamOf('room'),
+  projection: worldReadModel,
   precondition: alive,
   decide(state, command, reads) {
     switch (command.type) {

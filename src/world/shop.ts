@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { defineAggregate, defineTrait, reject } from '../definition/define.ts';
 import type { EventMetadata } from '../eventStore/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { worldReadModel } from './projection.ts';
 import { idSchema, keySchema, nameSchema } from './schemas.ts';
 import { worldEvents } from './traits.ts';
 
@@ -116,6 +117,8 @@ export const shop = defineAggregate({
   creates: ['OpenShop'],
   events,
   machine: shopMachine,
+  // The world's read model shows it (mobiles and shops tables).
+  projection: worldReadModel,
   state: z.strictObject({
     id: z.string(),
     name: z.string(),

@@ -282,7 +282,8 @@ export class ActorHost {
       for (const [index, pending] of batch.entries()) {
         try {
           // Decide, validate and apply once: a handler that throws refuses its command before anything is stored.
-          const outcome = await reads.decide(this.id, current, pending.command);
+          const decided = reads.decide(this.id, current, pending.command);
+          const outcome = decided instanceof Promise ? await decided : decided;
           if (!outcome.ok) {
             refused.push({ pending, error: outcome.error });
             continue;

@@ -44,38 +44,50 @@ export class ReadCache {
     this.#local = local;
   }
 
-  /** Decides one command; its reads count as conditions only if it is accepted. */
-  async decide(id: string, current: Current | undefined, command: AnyCommand): Promise<Outcome> {
-    for (;;) {
-      const view = new Map<string, ReadAggregate | undefined>(this.#loaded);
-      const read = new Set<string>();
-      const locals = new Map<string, LocalAggregate>();
-      const reads = readSetOver(
-        {
-          has: (key: string) => this.#local(key) !== undefined || view.has(key),
-          get: (key: string) => {
-            const local = this.#local(key);
-            if (!local) return view.get(key);
-            locals.set(key, local);
-            return local.current && { id: key, kind: local.current.kind.name, version: local.version, state: local.current.state.context };
-          },
-        } as ReadonlyMap<string, ReadAggregate | undefined>,
-        read,
-      );
-      try {
-        const outcome = this.#registry.decide(id, current, command, reads);
-        if (outcome.ok) {
-          for (const key of read) {
-            const version = locals.get(key)?.version ?? this.#loaded.get(key)?.version ?? 0;
-            if (key !== id) this.#used.set(key, version);
-          }
-        }
-        return outcome;
-      } catch (error) {
-        if (!(error instanceof MissingRead)) throw error;
-        if (this.#loaded.size >= MAX_READS) throw new Error(`${command.type} ${id}: decide read more than ${MAX_READS} other aggregates`);
-        this.#loaded.set(error.id, await this.#load(error.id));
+  /**
+   * Decides one command; its reads count as conditions only if it is accepted. Synchronous when decide
+   * reads nothing it has not loaded yet (the common case: no await on the command path); otherwise a
+   * promise, resolved once what it reads is loaded.
+   */
+  decide(id: string, current: Current | undefined, command: AnyCommand): Outcome | Promise<Outcome> {
+    const attempt = this.#attempt(id, current, command);
+    return attempt instanceof MissingRead ? this.#decideLoading(id, current, command, attempt) : attempt;
+  }
+
+  async #decideLoading(id: string, current: Current | undefined, command: AnyCommand, missing: MissingRead): Promise<Outcome> {
+    for (let next: Outcome | MissingRead = missing; ; ) {
+      if (!(next instanceof MissingRead)) return next;
+      if (this.#loaded.size >= MAX_READS) throw new Error(`${command.type} ${id}: decide read more than ${MAX_READS} other aggregates`);
+      this.#loaded.set(next.id, await this.#load(next.id));
+      next = this.#attempt(id, current, command);
+    }
+  }
+
+  #attempt(id: string, current: Current | undefined, command: AnyCommand): Outcome | MissingRead {
+    const read = new Set<string>();
+    const locals = new Map<string, LocalAggregate>();
+    const loaded = this.#loaded;
+    const reads = readSetOver(
+      {
+        has: (key: string) => this.#local(key) !== undefined || loaded.has(key),
+        get: (key: string) => {
+          const local = this.#local(key);
+          if (!local) return loaded.get(key);
+          locals.set(key, local);
+          return local.current && { id: key, kind: local.current.kind.name, version: local.version, state: local.current.state.context };
+        },
+      } as ReadonlyMap<string, ReadAggregate | undefined>,
+      read,
+    );
+    try {
+      const outcome = this.#registry.decide(id, current, command, reads);
+      if (outcome.ok) {
+        for (const key of read) if (key !== id) this.#used.set(key, locals.get(key)?.version ?? loaded.get(key)?.version ?? 0);
       }
+      return outcome;
+    } catch (error) {
+      if (error instanceof MissingRead) return error;
+      throw error;
     }
   }
 

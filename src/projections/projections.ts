@@ -10,7 +10,7 @@ import { checkReadModelIdentity } from './identity.ts';
 import { openProjectionDb } from './projectionDb.ts';
 import { Projector, type ProjectorStatus } from './Projector.ts';
 import { ReactorRunner, type Reactor } from './reactor.ts';
-import { ReadModel } from './ReadModel.ts';
+import { ReadModel } from '../world/readModel.ts';
 import { rebuildProjection, type RebuildReport } from './rebuild.ts';
 
 export interface ProjectionsOptions extends FollowerOptions {

@@ -21,8 +21,17 @@ export interface ReadSet {
    * of the append: the command is stored only if the aggregate is still at this version then.
    */
   get<S = unknown>(id: string): ReadAggregate<S> | undefined;
-  /** Its state when it exists and is of this kind (`reads.of('room', id)`); undefined otherwise (also a condition). */
-  of<S = unknown>(kind: string, id: string): S | undefined;
+  /**
+   * Its state when it exists and is of this kind, undefined otherwise (also a condition). Given a
+   * definition (`reads.of(lantern, id)`), the state is typed from the definition's state schema.
+   */
+  of<S = unknown>(kind: string | KindOf<S>, id: string): S | undefined;
+}
+
+/** A definition as `reads.of` takes it: its kind, and its state schema for the type. */
+export interface KindOf<S> {
+  readonly kind: string;
+  readonly state?: { readonly '~standard'?: { readonly types?: { readonly output: S } | undefined } } | undefined;
 }
 
 /** At most this many aggregates in one decide's read set. */
@@ -47,9 +56,9 @@ export function readSetOver(loaded: ReadonlyMap<string, ReadAggregate | undefine
   return {
     read,
     get,
-    of: <S>(kind: string, id: string): S | undefined => {
+    of: <S>(kind: string | KindOf<S>, id: string): S | undefined => {
       const seen = get<S>(id);
-      return seen?.kind === kind ? seen.state : undefined;
+      return seen?.kind === (typeof kind === 'string' ? kind : kind.kind) ? seen.state : undefined;
     },
   };
 }

@@ -179,3 +179,16 @@ describe('routing and decide through the registry', () => {
     expect(() => sloppy.decide('t', undefined, sloppy.parseCommand({ type: 'MakeThing', id: 't' }))).toThrow(/invalid ThingMade data: size/);
   });
 });
+
+describe('read sets', () => {
+  it('reads.of takes a kind name or a definition; every id asked for is recorded, missing ones as not existing', async () => {
+    const { room } = await import('../../src/world/kinds.ts');
+    const hall = { id: 'hall', kind: 'room', version: 2, state: { id: 'hall', deleted: false } };
+    const reads = readSetOf([hall, { id: 'sword', kind: 'game_object', version: 1, state: { id: 'sword' } }]);
+    expect(reads.of(room, 'hall')).toEqual(hall.state);
+    expect(reads.of('room', 'hall')).toEqual(hall.state);
+    expect(reads.of(room, 'sword')).toBeUndefined(); // exists, but not a room
+    expect(reads.get('nowhere')).toBeUndefined();
+    expect(reads.get('sword')).toMatchObject({ kind: 'game_object', version: 1 });
+  });
+});

@@ -87,3 +87,15 @@ it('the built-in world’s runtime is typed with every kind’s commands: mobile
   expect([(await rat).events.map((e) => e.type), await missing]).toEqual([['MobileCreated', 'MobileStartedWandering'], 'VALIDATION']);
   await runtime.close();
 });
+
+// Given a definition, `reads.of` types the state from its state schema.
+defineAggregate({
+  ...lamp,
+  decide(_state, command, reads) {
+    const other = reads.of(lamp, command.id);
+    const lit: boolean | undefined = other?.lit;
+    // @ts-expect-error a lamp's state has no such field
+    if (other?.brightness) return [];
+    return lit ? reject('ALREADY_LIT', 'the other lamp is lit') : [];
+  },
+});

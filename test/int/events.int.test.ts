@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createRuntime, type Runtime } from '../../src/index.ts';
+import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import type { Logger } from '../../src/runtime/logger.ts';
 import type { CommittedEvent } from '../../src/runtime/committedEvents.ts';
 import { SimulatedClock } from '../../src/testing/index.ts';
@@ -62,4 +62,33 @@ it('runtime.events: subscribers hear committed events of any aggregate, filtered
   await new Promise<void>((resolve) => setImmediate(resolve));
   expect(ofHall).toHaveLength(3);
   expect(await r.state('hall')).toMatchObject({ description: 'Quiet.' });
+});
+
+it('room notices: a wandering mobile is heard leaving and arriving, with the way it went (above, below, the north)', async () => {
+  const { followNotices } = await import('../../src/game/notices.ts');
+  const { stripColor } = await import('../../src/game/verbs/output.ts');
+  const clock = new SimulatedClock();
+  runtime = createRuntime({ store: { kind: 'sqlite', path: temp.file() }, logger: silentLogger, clock, shadowReplay: false });
+  const r = runtime;
+  for (const id of ['cellar', 'tavern', 'yard']) await r.execute({ type: 'CreateRoom', id, name: id, description: '' });
+  await r.transaction([
+    { type: 'AddRoomExit', id: 'cellar', direction: 'up', targetRoomId: 'tavern' },
+    { type: 'AddRoomExit', id: 'tavern', direction: 'down', targetRoomId: 'cellar' },
+    { type: 'AddRoomExit', id: 'tavern', direction: 'south', targetRoomId: 'yard' },
+  ]);
+  const heard: string[] = [];
+  const stop = followNotices(r, { toRoom: (roomId, text) => heard.push(`${roomId}: ${stripColor(text)}`) });
+  await r.execute({ type: 'CreateMobile', id: 'rat', name: 'a rat', roomId: 'cellar', stats: { hp: 3, attack: 1 }, route: ['cellar', 'tavern', 'yard'], wanderEveryMs: 1000 });
+  for (let i = 0; i < 2; i++) {
+    clock.advance(1000);
+    await r.timers.fireDue();
+    await expect.poll(() => heard.length).toBe(2 * (i + 1));
+  }
+  expect(heard).toEqual([
+    'cellar: A rat leaves up.',
+    'tavern: A rat arrives from below.',
+    'tavern: A rat leaves south.',
+    'yard: A rat arrives.', // the yard has no exit back to the tavern
+  ]);
+  stop();
 });

@@ -33,10 +33,10 @@ interface IdentityRow {
 
 /**
  * Checks that the read model in `db` belongs to `store`, binding it on first use (the first time the
- * store has an event). Throws ReadModelMismatchError when it belongs to another store, or when a read
+ * store has an event); resolves true once bound, false while the store is still empty. Throws ReadModelMismatchError when it belongs to another store, or when a read
  * model made before identities were recorded is ahead of the store.
  */
-export async function checkReadModelIdentity(db: Database, store: EventStore, projections: readonly string[]): Promise<void> {
+export async function checkReadModelIdentity(db: Database, store: EventStore, projections: readonly string[]): Promise<boolean> {
   const first = (await store.readAll({ after: 0, limit: 1 }))[0];
   const identity: StoreIdentity | undefined = first && { firstEvent: first.eventId, firstHash: first.hash };
   const row = db.prepare('SELECT store_first_event, store_first_hash, projections FROM read_model_identity WHERE id = 1').get() as IdentityRow | undefined;
@@ -48,15 +48,16 @@ export async function checkReadModelIdentity(db: Database, store: EventStore, pr
     }
     const names = [...projections].sort().join(',');
     if (row.projections !== names) db.prepare('UPDATE read_model_identity SET projections = ? WHERE id = 1').run(names);
-    return;
+    return true;
   }
   const head = identity ? await store.headPosition() : 0;
   if (furthest > head) throw new ReadModelMismatchError(`it has projected up to position ${furthest}, and this store ends at ${head}`);
-  if (!identity) return; // an empty store: bound once it has its first event
+  if (!identity) return false; // an empty store: bound once it has its first event
   db.prepare('INSERT OR IGNORE INTO read_model_identity (id, store_first_event, store_first_hash, projections, bound_at) VALUES (1, ?, ?, ?, ?)').run(
     identity.firstEvent,
     identity.firstHash,
     [...projections].sort().join(','),
     new Date().toISOString(),
   );
+  return true;
 }

@@ -69,10 +69,12 @@ export function createProjections(store: EventStore, options: ProjectionsOptions
   const reactors = (options.reactors ?? []).map((reactor) => new ReactorRunner(store, db, reactor, shared));
   const names = definitions.map((p) => p.name);
   let mismatch: string | undefined;
+  let bound = false;
+  let unbind: (() => void) | undefined;
   /** Nothing is projected into a read model that belongs to another store. */
   const verify = async (): Promise<void> => {
     try {
-      await checkReadModelIdentity(db, store, names);
+      bound = await checkReadModelIdentity(db, store, names);
       mismatch = undefined;
     } catch (error) {
       mismatch = describe(error);
@@ -94,7 +96,19 @@ export function createProjections(store: EventStore, options: ProjectionsOptions
       return (readModel ??= new ReadModel(db));
     },
     start() {
-      verify().then(follow, (error: unknown) => shared.logger.error('read model refused', { error: describe(error) }));
+      verify().then(
+        () => {
+          follow();
+          // Started on an empty store: bound to it at its first commit here (other processes' at the next check).
+          if (!bound) {
+            unbind = store.onAppend(() => {
+              if (bound) return unbind?.();
+              verify().catch((error: unknown) => shared.logger.error('read model refused', { error: describe(error) }));
+            });
+          }
+        },
+        (error: unknown) => shared.logger.error('read model refused', { error: describe(error) }),
+      );
     },
     async catchUp() {
       await verify();
@@ -132,6 +146,7 @@ export function createProjections(store: EventStore, options: ProjectionsOptions
       return { events, position, durationMs: Date.now() - began };
     },
     async close() {
+      unbind?.();
       for (const projector of projectors) await projector.stop();
       for (const reactor of reactors) await reactor.stop();
       db.close();

@@ -141,6 +141,16 @@ describe('a read model belongs to one store', () => {
     expect(rows(again.db, "SELECT total FROM counter_totals WHERE id = 'a'")).toEqual([{ total: 1 }]);
   });
 
+  it('started on an empty store, it binds to it at the first commit', async () => {
+    const runtime = runtimeOn(temp.file());
+    const projections = projectionsOn(runtime, temp.file('p.db'));
+    projections.start();
+    await expect.poll(() => projections.health().projector.state).toBe('running');
+    expect(rows(projections.db, 'SELECT * FROM read_model_identity')).toEqual([]);
+    const created = await runtime.execute({ type: 'CreateCounter', id: 'a' });
+    await expect.poll(() => rows(projections.db, 'SELECT store_first_event FROM read_model_identity')).toEqual([{ store_first_event: created.events[0]?.eventId }]);
+  });
+
   it('a read model made before identities were recorded is bound to its store, or refused when it is ahead of it', async () => {
     const runtime = runtimeOn(temp.file());
     for (const id of ['a', 'b']) await runtime.execute({ type: 'CreateCounter', id });

@@ -55,9 +55,10 @@ export class ReadCache {
   }
 
   async #decideLoading(id: string, current: Current | undefined, command: AnyCommand, missing: MissingRead): Promise<Outcome> {
-    for (let next: Outcome | MissingRead = missing; ; ) {
+    for (let next: Outcome | MissingRead = missing, loads = 0; ; loads++) {
       if (!(next instanceof MissingRead)) return next;
-      if (this.#loaded.size >= MAX_READS) throw new Error(`${command.type} ${id}: decide read more than ${MAX_READS} other aggregates`);
+      // Per decide (a batch may read many aggregates in all): a decide that keeps asking for more is a bug.
+      if (loads >= MAX_READS) throw new Error(`${command.type} ${id}: decide read more than ${MAX_READS} other aggregates`);
       this.#loaded.set(next.id, await this.#load(next.id));
       next = this.#attempt(id, current, command);
     }

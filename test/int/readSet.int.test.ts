@@ -104,6 +104,16 @@ describe('read-set conditions in the world, on a real SQLite file shared by two 
     expect((await runtime.state('ann'))?.inventory).toEqual([]);
   });
 
+  it('many commands waiting together read many aggregates: one append, one condition each', async () => {
+    const runtime = start(temp.file());
+    await runtime.execute({ type: 'CreateGameObject', id: 'sack', name: 'Sack', generic: 'sack' });
+    const ids = Array.from({ length: 60 }, (_, i) => `pebble${i}`);
+    for (const id of ids) await runtime.execute({ type: 'CreateGameObject', id, name: id, generic: 'pebble', containerId: 'sack' });
+    const results = await Promise.all(ids.map((itemId) => runtime.execute({ type: 'AddItemToInventory', id: 'sack', itemId })));
+    expect(results.map((r) => r.version)).toEqual(ids.map((_, i) => i + 2));
+    expect((await runtime.state('sack'))?.inventory).toEqual(ids);
+  });
+
   it('a move read against a stale holder fails its condition: the item is not listed by two holders', async () => {
     const path = temp.file();
     const [a, b] = [start(path), start(path)];

@@ -7,7 +7,7 @@ import { CommandRejectedError, NotFoundError } from '../errors.ts';
 import { nameSkeleton } from './login/names.ts';
 import type { EventMetadata } from '../eventStore/types.ts';
 import type { CommandResult } from '../runtime/actorHost.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import type { Runtime } from '../createRuntime.ts';
 
 /**
  * The id a player's character gets: one per name skeleton (case and look-alike letters folded), so

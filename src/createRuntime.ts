@@ -1,12 +1,11 @@
 import type { AnyAggregateDefinition, CommandSchemas, CommandsOf } from './definition/define.ts';
 import type { AnyCommand } from './definition/registry.ts';
-import type { Command } from './world/commands.ts';
 import type { AggregateState } from './world/state.ts';
 import { createRuntime as createCore, type Runtime as CoreRuntime, type RuntimeOptions as CoreOptions } from './runtime/runtime.ts';
-import { worldAggregates } from './world/kinds.ts';
+import { worldAggregates, type WorldCommand } from './world/kinds.ts';
 
-/** A runtime; by default typed for the built-in world's states and commands. */
-export type Runtime<S = AggregateState, C extends AnyCommand = Command> = CoreRuntime<S, C>;
+/** A runtime; by default typed for the built-in world's states and all its commands (mobiles' and shops' too). */
+export type Runtime<S = AggregateState, C extends AnyCommand = WorldCommand & AnyCommand> = CoreRuntime<S, C>;
 
 /** `aggregates` is optional here: without it a runtime hosts the built-in Aethyr world. */
 export interface WorldOptions {

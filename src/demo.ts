@@ -28,8 +28,8 @@ export async function runDemo(runtime: Runtime, print: (line: string) => void): 
     const steps: Command[] = [
       { type: 'UpdateGameObjectContainer', id: 'ann', containerId: 'smithy' },
       { type: 'RemoveItemFromInventory', id: 'smithy', itemId: 'iron-helm' },
-      { type: 'AddItemToInventory', id: 'ann', itemId: 'iron-helm' },
       { type: 'UpdateGameObjectContainer', id: 'iron-helm', containerId: 'ann' },
+      { type: 'AddItemToInventory', id: 'ann', itemId: 'iron-helm' },
       { type: 'EquipItem', id: 'ann', itemId: 'iron-helm', slot: 'head' },
     ];
     for (const command of steps) await runtime.execute(command, { actorId: 'ann' });

@@ -113,6 +113,11 @@ export {
   type Rejection,
   type TraitDefinition,
 } from './definition/define.ts';
+export { readSetOf, type ReadAggregate, type ReadSet } from './definition/reads.ts';
+export { defineProjection, projectionsOf, type ProjectionDefinition } from './projections/define.ts';
+export { createProjections, type Projections, type ProjectionsHealth, type ProjectionsOptions } from './projections/projections.ts';
+export { isReadModelMismatchError, ReadModelMismatchError } from './projections/identity.ts';
+export type { CommittedEvent, CommittedHandler, EventFilter, RuntimeEvents } from './runtime/committedEvents.ts';
 export { cancelTimer, schedule, type CancelRequest, type ScheduleRequest, type TimerRequest, type TimerState, type When } from './definition/timers.ts';
 export type { PendingTimer } from './runtime/timers.ts';
 export { AggregateRegistry, type AnyCommand, type AnyEvent, type HostedKind } from './definition/registry.ts';

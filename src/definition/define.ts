@@ -1,5 +1,7 @@
 import type { AnyStateMachine, EventFromLogic } from 'xstate';
 import type { z } from 'zod';
+import type { ProjectionDefinition } from '../projections/define.ts';
+import type { ReadSet } from './reads.ts';
 import type { TimerRequest } from './timers.ts';
 
 /** A command's schema: an object with at least the target aggregate's `id` (its `type` is the key it is declared under). */
@@ -49,7 +51,8 @@ export interface TraitDefinition<C extends CommandSchemas = CommandSchemas, E ex
   readonly name: string;
   readonly commands: C;
   readonly events: E;
-  decide(state: S, command: CommandsOf<C>): Decided<EventsOf<E>>;
+  /** May read other aggregates through `reads` (see AggregateDefinition.decide). */
+  decide(state: S, command: CommandsOf<C>, reads: ReadSet): Decided<EventsOf<E>>;
 }
 // biome-ignore lint: any is what lets a trait of any shape be included
 export type AnyTrait = TraitDefinition<any, any, any>;
@@ -82,8 +85,13 @@ export interface AggregateDefinition<
   /**
    * Decides one of the kind's own commands. `state` is undefined only for a create command on an id
    * that has no stream yet. Pure: no I/O, no clock, no randomness.
+   *
+   * `reads` gives other aggregates' current states (`reads.get(id)`, `reads.of('room', id)`): each one
+   * read is a condition of the append, checked in the same store transaction (it must still be at the
+   * version read), and the command is decided again when one moved meanwhile. Read only what the rule
+   * needs: every read is a store read (or a live actor's state) and a possible conflict.
    */
-  decide(state: S | undefined, command: CommandsOf<C>): Decided<EventsOf<E> | TraitEvents<T>>;
+  decide(state: S | undefined, command: CommandsOf<C>, reads: ReadSet): Decided<EventsOf<E> | TraitEvents<T>>;
   /** Runs before any decide (own or trait) on an existing aggregate: a rejection here refuses the command. */
   readonly precondition?: (state: S, command: CommandsOf<C> | CommandsOf<TraitCommands<T>>) => Rejection | undefined;
   /**
@@ -94,6 +102,12 @@ export interface AggregateDefinition<
   readonly startsStream?: (event: { readonly type: string; readonly data: unknown }) => boolean;
   /** Overrides the machine fingerprint that snapshots are stamped with (raise it by hand to drop snapshots). */
   readonly version?: number;
+  /**
+   * The read model this kind brings (defineProjection): its tables, migrations and event handler. The
+   * kinds of one module share one (the built-in world's kinds all bring the world's); the projection
+   * database runs each once (see projectionsOf).
+   */
+  readonly projection?: ProjectionDefinition;
 }
 
 // biome-ignore lint: any lets definitions of every shape share one list

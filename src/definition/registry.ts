@@ -3,6 +3,7 @@ import { CommandRejectedError, DefinitionError, NotFoundError, ValidationError, 
 import { isRejection, type AnyAggregateDefinition, type AnyTrait, type CommandSchema, type EventSpec, type Rejection } from './define.ts';
 import { machineFingerprint } from './fingerprint.ts';
 import { folderFor, UnsupportedMachineError, type FoldState, type Folder } from './fold.ts';
+import { readSetOf, type ReadSet } from './reads.ts';
 import { isTimerRequest, timerKind, type TimerRequest } from './timers.ts';
 
 /** A command the registry parsed: its `type` names a declared command, `id` the target aggregate. */
@@ -42,6 +43,10 @@ export interface Current {
   readonly state: FoldState;
 }
 
+type Decider = (state: unknown, command: AnyCommand, reads: ReadSet) => unknown;
+/** What a decide called without a read set sees: no other aggregate exists. */
+const NO_READS = readSetOf();
+
 interface CommandEntry {
   readonly schema: CommandSchema;
   readonly hasType: boolean;
@@ -58,7 +63,7 @@ export class AggregateRegistry {
   readonly #commands = new Map<string, CommandEntry>();
   readonly #creators = new Map<string, HostedKind>();
   readonly #events = new Map<string, EventSpec>();
-  readonly #decide = new Map<HostedKind, Map<string, (state: unknown, command: AnyCommand) => unknown>>();
+  readonly #decide = new Map<HostedKind, Map<string, Decider>>();
 
   constructor(definitions: readonly AnyAggregateDefinition[]) {
     if (definitions.length === 0) throw new DefinitionError('(none)', 'a runtime needs at least one aggregate definition');
@@ -171,7 +176,7 @@ export class AggregateRegistry {
    * create). The events are validated and applied once through the fold: a handler that throws, or
    * an event the kind does not declare, fails here, before anything is stored.
    */
-  decide(id: string, current: Current | undefined, command: AnyCommand): Outcome {
+  decide(id: string, current: Current | undefined, command: AnyCommand, reads: ReadSet = NO_READS): Outcome {
     const refuse = (reason: string, message: string): Outcome => ({
       ok: false,
       error: new CommandRejectedError(reason, id, command.type, `${command.type} ${id}: ${message}`),
@@ -191,7 +196,7 @@ export class AggregateRegistry {
       const refused = kind.definition.precondition?.(current.state.context, command);
       if (refused) return refuse(refused.reason, refused.message);
     }
-    const decided = (this.#decide.get(kind)?.get(command.type) as (state: unknown, command: AnyCommand) => unknown)(current?.state.context, command);
+    const decided = (this.#decide.get(kind)?.get(command.type) as Decider)(current?.state.context, command, reads);
     if (isRejection(decided)) return refuse((decided as Rejection).reason, (decided as Rejection).message);
     if (!Array.isArray(decided)) throw new Error(`${kind.name} decide for ${command.type} returned neither events nor a rejection`);
     const events: AnyEvent[] = [];
@@ -228,11 +233,11 @@ export class AggregateRegistry {
       throw new DefinitionError(name, message);
     };
     const traits = (definition.traits ?? []) as readonly AnyTrait[];
-    const deciders = new Map<string, (state: unknown, command: AnyCommand) => unknown>();
+    const deciders = new Map<string, Decider>();
     const eventTypes = new Set<string>();
-    const parts: { owner: string; commands: Record<string, CommandSchema>; events: Record<string, EventSpec>; decide: (s: unknown, c: AnyCommand) => unknown }[] = [
-      { owner: name, commands: definition.commands, events: definition.events, decide: (s, c) => definition.decide(s, c as never) },
-      ...traits.map((t) => ({ owner: `trait ${t.name}`, commands: t.commands, events: t.events, decide: (s: unknown, c: AnyCommand) => t.decide(s, c as never) })),
+    const parts: { owner: string; commands: Record<string, CommandSchema>; events: Record<string, EventSpec>; decide: Decider }[] = [
+      { owner: name, commands: definition.commands, events: definition.events, decide: (s, c, r) => definition.decide(s, c as never, r) },
+      ...traits.map((t) => ({ owner: `trait ${t.name}`, commands: t.commands, events: t.events, decide: (s: unknown, c: AnyCommand, r: ReadSet) => t.decide(s, c as never, r) })),
     ];
     for (const part of parts) {
       for (const [type, schema] of Object.entries(part.commands)) {
@@ -294,7 +299,7 @@ export class AggregateRegistry {
         return { value: value as FoldState['value'], context };
       },
     };
-    const own = new Map<string, (state: unknown, command: AnyCommand) => unknown>();
+    const own = new Map<string, Decider>();
     for (const [type, decide] of deciders) own.set(type, decide);
     this.#decide.set(kind, own);
     for (const type of definition.creates) this.#creators.set(type, kind);

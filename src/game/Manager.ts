@@ -7,7 +7,7 @@ import { CommandRejectedError, NotFoundError } from '../errors.ts';
 import { nameSkeleton } from './login/names.ts';
 import type { EventMetadata } from '../eventStore/types.ts';
 import type { CommandResult } from '../runtime/actorHost.ts';
-import type { Runtime } from '../runtime/runtime.ts';
+import type { Runtime } from '../createRuntime.ts';
 
 /**
  * The id a player's character gets: one per name skeleton (case and look-alike letters folded), so
@@ -50,6 +50,11 @@ export class Manager {
 
   get runtime(): Runtime {
     return this.#runtime;
+  }
+
+  /** The metadata this manager puts on every event (who acts), for calls it does not wrap (world.buy, world.sell). */
+  get metadata(): Partial<EventMetadata> {
+    return this.#meta;
   }
 
   state(id: string): Promise<AggregateState | undefined> {
@@ -180,9 +185,10 @@ export class Manager {
   async transfer(itemId: string, from: string, to: string, verb = 'transfer'): Promise<CommandResult[]> {
     return this.#runtime.transaction(
       [
+        // In this order: an item leaves one inventory, says where it goes, then the new holder lists it.
         { type: 'RemoveItemFromInventory', id: from, itemId },
-        { type: 'AddItemToInventory', id: to, itemId },
         { type: 'UpdateGameObjectContainer', id: itemId, containerId: to },
+        { type: 'AddItemToInventory', id: to, itemId },
       ],
       this.#meta,
       { name: verb }, // counted in aethyr_commands_total under the verb that moved it (get, drop, give, put)

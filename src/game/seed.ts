@@ -1,4 +1,5 @@
 import type { Manager } from './Manager.ts';
+import type { WorldCommand } from '../world/kinds.ts';
 
 /** Where new characters start. */
 export const START_ROOM = 'room:square';
@@ -32,10 +33,10 @@ export async function seedWorld(manager: Manager): Promise<boolean> {
     { id: 'obj:trowel', name: 'a garden trowel', generic: 'tool', heldBy: 'room:garden' },
   ];
   for (const item of items) await manager.createObject(item);
-  const rat = { type: 'CreateMobile', id: 'mob:rat', name: 'a rat', roomId: 'room:cellar', stats: { hp: 6, attack: 1 }, route: ['room:cellar', 'room:tavern', 'room:cellar'], wanderEveryMs: 60_000 };
-  await manager.runtime.execute(rat as never);
+  const rat = { type: 'CreateMobile', id: 'mob:rat', name: 'a rat', roomId: 'room:cellar', stats: { hp: 6, attack: 1 }, route: ['room:cellar', 'room:tavern', 'room:cellar'], wanderEveryMs: 60_000 } satisfies WorldCommand;
+  await manager.runtime.execute(rat);
   const prices = { lantern: { buy: 12, sell: 5 }, bread: { buy: 2, sell: 1 }, rope: { buy: 4, sell: 2 } };
-  const shop = { type: 'OpenShop', id: 'shop:general', name: 'the general store', roomId: 'room:square', currency: 'gold', prices, stock: { lantern: 3, bread: 10, rope: 5 }, till: 50 };
-  await manager.runtime.execute(shop as never);
+  const shop = { type: 'OpenShop', id: 'shop:general', name: 'the general store', roomId: 'room:square', currency: 'gold', prices, stock: { lantern: 3, bread: 10, rope: 5 }, till: 50 } satisfies WorldCommand;
+  await manager.runtime.execute(shop);
   return true;
 }

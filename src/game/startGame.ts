@@ -9,6 +9,7 @@ import { openRuntime } from '../openRuntime.ts';
 import { GameServer } from './server/GameServer.ts';
 import { Manager } from './Manager.ts';
 import { seedWorld } from './seed.ts';
+import { followNotices } from './notices.ts';
 
 export interface RunningGame {
   readonly game: AddressInfo;
@@ -34,6 +35,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   const [builder] = projections.readModel.admins();
   if (builder) await manager.as('seed').recordFirstBuilder(builder.id);
   const server = new GameServer({ manager, metrics, projections, logger, ...config.server });
+  followNotices(runtime, server); // room notices from other aggregates' events (a mobile arriving); ends with the runtime
   const game = await server.start();
   const http = await startMetricsServer({
     registry: metrics.registry,

@@ -1,1 +1,1 @@
-export { createMetrics, metricNames, type Metrics } from './metrics.ts';
+export { createMetrics, declareCommandLabels, metricNames, type Metrics } from './metrics.ts';

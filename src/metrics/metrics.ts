@@ -88,3 +88,13 @@ export function createMetrics(registry: Registry = new Registry()) {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/**
+ * Label values come from the runtime, never from a list kept here: a runtime declares the command
+ * types its registry knows (every kind's and trait's), and each gets its `ok` series at 0 before its
+ * first use, so dashboards see a game's own commands from the start. Anything else is labelled
+ * `unknown` by the runtime, so input cannot grow the label set.
+ */
+export function declareCommandLabels(metrics: Metrics, commandTypes: readonly string[]): void {
+  for (const type of commandTypes) metrics.commands.inc({ type, outcome: 'ok' }, 0);
+}

@@ -1,8 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { EventStore } from '../eventStore/types.ts';
+import type { ProjectionDefinition } from './define.ts';
 import { writeCheckpoint } from './projectionDb.ts';
-import { WORLD_TABLES } from './schema.ts';
-import { worldProjection } from './worldProjection.ts';
 
 export interface RebuildReport {
   readonly events: number;
@@ -13,23 +12,25 @@ export interface RebuildReport {
 const NEXT = '__next';
 
 /**
- * Replays the whole store into fresh tables while the current ones keep serving reads (the work runs
+ * Replays the whole store into fresh copies of a projection's tables while the current ones keep serving reads (the work runs
  * in batches and yields between them), then swaps them in atomically: one transaction drops the old
  * tables, renames the new ones, recreates the indexes and sets the checkpoint. Events appended during
  * the rebuild are applied by the live projector after the swap, from that checkpoint.
  */
-export async function rebuildProjections(
+export async function rebuildProjection(
   store: EventStore,
   db: Database,
-  options: { name?: string; batchSize?: number; onProgress?: (events: number) => void } = {},
+  projection: ProjectionDefinition,
+  options: { batchSize?: number; onProgress?: (events: number) => void } = {},
 ): Promise<RebuildReport> {
   const started = Date.now();
-  const name = options.name ?? 'world';
+  const name = projection.name;
+  const tables = projection.tables;
   const batchSize = options.batchSize ?? 2000;
   const ddl = (type: 'table' | 'index') =>
     db
-      .prepare(`SELECT name, tbl_name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL AND tbl_name IN (${WORLD_TABLES.map(() => '?').join(', ')})`)
-      .all(type, ...WORLD_TABLES) as { name: string; tbl_name: string; sql: string }[];
+      .prepare(`SELECT name, tbl_name, sql FROM sqlite_master WHERE type = ? AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`)
+      .all(type, ...tables) as { name: string; tbl_name: string; sql: string }[];
 
   db.transaction(() => {
     for (const table of ddl('table')) {
@@ -38,7 +39,7 @@ export async function rebuildProjections(
     }
   })();
 
-  const apply = worldProjection(db, NEXT);
+  const apply = projection.handler(db, NEXT);
   const applyBatch = db.transaction((events: Awaited<ReturnType<EventStore['readAll']>>) => {
     for (const event of events) apply(event);
   });
@@ -56,8 +57,8 @@ export async function rebuildProjections(
 
   const indexes = ddl('index');
   db.transaction(() => {
-    for (const table of WORLD_TABLES) db.exec(`DROP TABLE ${table}`);
-    for (const table of WORLD_TABLES) db.exec(`ALTER TABLE ${table}${NEXT} RENAME TO ${table}`);
+    for (const table of tables) db.exec(`DROP TABLE ${table}`);
+    for (const table of tables) db.exec(`ALTER TABLE ${table}${NEXT} RENAME TO ${table}`);
     for (const index of indexes) db.exec(index.sql);
     writeCheckpoint(db, name, position);
   }).immediate();

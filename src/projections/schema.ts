@@ -1,77 +1,50 @@
 import type { Database } from 'better-sqlite3';
+import type { ProjectionDefinition } from './define.ts';
 
 /**
- * Numbered migrations of the projection database, recorded in `schema_migrations` and applied in
- * order at open, each in its own transaction. Append new steps; never edit applied ones.
+ * The projection database's own tables, whatever projections it holds: every projector's and
+ * reactor's checkpoint, each projection's migration history, and which store the read model belongs to.
  */
-export const projectionMigrations: readonly string[] = [
-  // 1: the world read model and the projectors' checkpoints.
-  `CREATE TABLE game_objects (
-     id           TEXT PRIMARY KEY,
-     kind         TEXT    NOT NULL,
-     name         TEXT    NOT NULL,
-     generic      TEXT    NOT NULL,
-     container_id TEXT,
-     attributes   TEXT    NOT NULL DEFAULT '{}',
-     deleted      INTEGER NOT NULL DEFAULT 0,
-     version      INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX game_objects_container ON game_objects (container_id) WHERE deleted = 0;
-   CREATE TABLE players (id TEXT PRIMARY KEY, admin INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
-   CREATE INDEX players_admin ON players (admin) WHERE admin = 1;
-   CREATE TABLE rooms (id TEXT PRIMARY KEY, description TEXT NOT NULL) WITHOUT ROWID;
-   CREATE TABLE room_exits (
-     room_id TEXT NOT NULL, direction TEXT NOT NULL, target_room_id TEXT NOT NULL,
-     PRIMARY KEY (room_id, direction)
-   ) WITHOUT ROWID;
-   CREATE INDEX room_exits_target ON room_exits (target_room_id);
-   CREATE TABLE inventory (
-     holder_id TEXT NOT NULL, item_id TEXT NOT NULL, slot_index INTEGER NOT NULL,
-     PRIMARY KEY (holder_id, item_id)
-   ) WITHOUT ROWID;
-   CREATE INDEX inventory_item ON inventory (item_id);
-   CREATE TABLE equipment (
-     holder_id TEXT NOT NULL, slot TEXT NOT NULL, item_id TEXT NOT NULL,
-     PRIMARY KEY (holder_id, slot)
-   ) WITHOUT ROWID;
-   CREATE INDEX equipment_item ON equipment (item_id);
-   CREATE TABLE checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;`,
-  // 2: when each object last changed, and lookups by kind and name (logins, "who").
-  `ALTER TABLE game_objects ADD COLUMN updated_at TEXT;
-   CREATE INDEX game_objects_kind_name ON game_objects (kind, name) WHERE deleted = 0;`,
-  // 3: mobiles and shops (the built-in world's other kinds), so the game can show them without actors.
-  `CREATE TABLE mobiles (
-     id TEXT PRIMARY KEY, name TEXT NOT NULL, room_id TEXT NOT NULL, mode TEXT NOT NULL,
-     hp INTEGER NOT NULL, max_hp INTEGER NOT NULL, version INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX mobiles_room ON mobiles (room_id);
-   CREATE TABLE shops (
-     id TEXT PRIMARY KEY, name TEXT NOT NULL, room_id TEXT NOT NULL, currency TEXT NOT NULL,
-     till INTEGER NOT NULL, version INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX shops_room ON shops (room_id);
-   CREATE TABLE shop_stock (
-     shop_id TEXT NOT NULL, item TEXT NOT NULL, buy_price INTEGER NOT NULL, sell_price INTEGER NOT NULL,
-     stock INTEGER NOT NULL, PRIMARY KEY (shop_id, item)
-   ) WITHOUT ROWID;`,
-];
+const BASE = `
+  CREATE TABLE IF NOT EXISTS checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS projection_migrations (
+    projection TEXT NOT NULL, version INTEGER NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (projection, version)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS read_model_identity (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    store_first_event TEXT NOT NULL,
+    store_first_hash TEXT NOT NULL,
+    projections TEXT NOT NULL,
+    bound_at TEXT NOT NULL
+  );`;
 
-/** The world tables a rebuild replaces, in creation order. */
-export const WORLD_TABLES = ['game_objects', 'players', 'rooms', 'room_exits', 'inventory', 'equipment', 'mobiles', 'shops', 'shop_stock'] as const;
-export type WorldTable = (typeof WORLD_TABLES)[number];
+const NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Applies pending migrations (all, or up to `upTo`); returns the schema version now in force. */
-export function migrateProjections(db: Database, upTo = projectionMigrations.length): number {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)');
-  const applied = () => (db.prepare('SELECT max(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  if (applied() > projectionMigrations.length) {
-    throw new Error(`projection schema version ${applied()} is newer than this code supports (${projectionMigrations.length})`);
+/** Creates the database's own tables (idempotent). */
+export function prepareProjectionDb(db: Database): void {
+  db.exec(BASE);
+}
+
+/**
+ * Applies a projection's pending migrations (all, or up to `upTo`), each in its own transaction and
+ * recorded under its name; returns the version now in force. Refuses a database migrated by newer code.
+ */
+export function migrateProjection(db: Database, projection: ProjectionDefinition, upTo = projection.migrations.length): number {
+  if (!NAME.test(projection.name)) throw new Error(`projection name must be lower_snake_case, got ${JSON.stringify(projection.name)}`);
+  prepareProjectionDb(db);
+  const applied = () => (db.prepare('SELECT max(version) AS v FROM projection_migrations WHERE projection = ?').get(projection.name) as { v: number | null }).v ?? 0;
+  const legacy = projection.legacyMigrations;
+  if (legacy && applied() === 0 && db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(legacy)) {
+    db.prepare(`INSERT OR IGNORE INTO projection_migrations (projection, version, applied_at) SELECT ?, version, applied_at FROM "${legacy.replace(/"/g, '')}"`).run(projection.name);
+  }
+  if (applied() > projection.migrations.length) {
+    throw new Error(`projection ${projection.name}: schema version ${applied()} is newer than this code supports (${projection.migrations.length})`);
   }
   for (let version = applied() + 1; version <= upTo; version++) {
     db.transaction(() => {
       if (applied() >= version) return; // another process got there first
-      db.exec(projectionMigrations[version - 1] as string);
-      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, new Date().toISOString());
+      db.exec(projection.migrations[version - 1] as string);
+      db.prepare('INSERT INTO projection_migrations (projection, version, applied_at) VALUES (?, ?, ?)').run(projection.name, version, new Date().toISOString());
     }).immediate();
   }
   return applied();

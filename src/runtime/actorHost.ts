@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AggregateRegistry, AnyCommand, AnyEvent, Current, HostedKind } from '../definition/registry.ts';
 import { ActorFailedError, isConcurrencyError, isRuntimeError } from '../errors.ts';
-import type { AppendResult, EventMetadata, EventStore, NewEvent, Snapshot, StoredEvent } from '../eventStore/types.ts';
+import type { AppendPart, AppendResult, EventMetadata, EventStore, NewEvent, Snapshot, StoredEvent } from '../eventStore/types.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
 import { persisted } from './persisted.ts';
@@ -10,6 +10,8 @@ import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { TimerRequest } from '../definition/timers.ts';
 import { mergeParts, timerAppendPart, timerParts } from './timers.ts';
+import { ReadCache, type ReadAggregateFn } from './reads.ts';
+import type { ReadAggregate } from '../definition/reads.ts';
 
 /** An aggregate's state as the runtime hands it out: its machine's context. */
 export type AggregateState = unknown;
@@ -30,8 +32,12 @@ export interface Lease {
   state(): AggregateState | undefined;
   /** The aggregate's kind once it exists (after decide, also the kind a create command gives it). */
   kind(): string | undefined;
-  /** Decides commands in order against the current state; throws the first rejection. Stores nothing. */
-  decide(commands: readonly AnyCommand[]): { events: AnyEvent[]; timers: TimerRequest[] };
+  /** The running state: as the lease began, changed by each command decided so far. */
+  running(): Current | undefined;
+  /** Decides one command against the running state (reads through `reads`); throws its rejection. Stores nothing. */
+  decide(command: AnyCommand, reads: ReadCache): Promise<void>;
+  /** The events and timers decided so far. */
+  decided(): { events: AnyEvent[]; timers: TimerRequest[] };
   /** Takes the state decide computed, once its events are stored. */
   commit(result: AppendResult): void;
   /** Forgets the hydrated state (after a lost race); the next use reloads it from the store. */
@@ -60,6 +66,8 @@ export interface HostEnvironment {
   readonly limits?: Limits;
   /** Told of every committed append (the timer index follows the timer streams through it). */
   readonly noteAppended: (results: readonly AppendResult[]) => void;
+  /** Loads another aggregate that a decide reads (see ReadCache). */
+  readonly readAggregate: ReadAggregateFn;
 }
 
 /** A command waiting in a mailbox. */
@@ -148,26 +156,23 @@ export class ActorHost {
   }
 
   #lease(release: () => void): Lease {
-    let decided: Current | undefined;
+    let decided = this.#current;
+    const events: AnyEvent[] = [];
+    const timers: TimerRequest[] = [];
     return {
       id: this.id,
       version: this.#version,
       state: () => this.#current?.state.context,
-      kind: () => (decided ?? this.#current)?.kind.name,
-      decide: (commands) => {
-        const events: AnyEvent[] = [];
-        const timers: TimerRequest[] = [];
-        let current = this.#current;
-        for (const command of commands) {
-          const outcome = this.#env.registry.decide(this.id, current, command);
-          if (!outcome.ok) throw outcome.error;
-          current = { kind: outcome.kind, state: outcome.next };
-          events.push(...outcome.events);
-          timers.push(...outcome.timers);
-        }
-        decided = current;
-        return { events, timers };
+      kind: () => decided?.kind.name,
+      running: () => decided,
+      decide: async (command, reads) => {
+        const outcome = await reads.decide(this.id, decided, command);
+        if (!outcome.ok) throw outcome.error;
+        decided = { kind: outcome.kind, state: outcome.next };
+        events.push(...outcome.events);
+        timers.push(...outcome.timers);
       },
+      decided: () => ({ events, timers }),
       commit: (result) => {
         this.#current = decided;
         this.#version = result.nextExpectedVersion;
@@ -180,6 +185,16 @@ export class ActorHost {
   /** The live state, if the aggregate is loaded; never loads it. */
   peek(): AggregateState | undefined {
     return this.#loaded ? this.#current?.state.context : undefined;
+  }
+
+  /**
+   * The committed state with its version, for another aggregate's read set, if loaded (null when not):
+   * never waits for the mailbox, so two aggregates reading each other cannot deadlock.
+   */
+  peekRead(): ReadAggregate | undefined | null {
+    if (!this.#loaded) return null;
+    const current = this.#current;
+    return current && { id: this.id, kind: current.kind.name, version: this.#version, state: current.state.context };
   }
 
   /** The loaded aggregate's kind name, if any (for rebuild reports). */
@@ -257,6 +272,9 @@ export class ActorHost {
         return;
       }
       let current = this.#current;
+      // Reads of this aggregate see the batch's running state; others are loaded (fresh from the store after a lost race).
+      const fresh = attempt > 0;
+      const reads = new ReadCache(this.#env.registry, (id) => this.#env.readAggregate(id, fresh), (id) => (id === this.id ? { current, version: this.#version } : undefined));
       const accepted: { pending: PendingCommand; events: readonly AnyEvent[]; timers: readonly TimerRequest[] }[] = [];
       const refused: { pending: PendingCommand; error: unknown }[] = [];
       const limit = this.#env.store.maxEventsPerAppend ?? Number.POSITIVE_INFINITY;
@@ -264,7 +282,8 @@ export class ActorHost {
       for (const [index, pending] of batch.entries()) {
         try {
           // Decide, validate and apply once: a handler that throws refuses its command before anything is stored.
-          const outcome = this.#env.registry.decide(this.id, current, pending.command);
+          const decided = reads.decide(this.id, current, pending.command);
+          const outcome = decided instanceof Promise ? await decided : decided;
           if (!outcome.ok) {
             refused.push({ pending, error: outcome.error });
             continue;
@@ -292,16 +311,18 @@ export class ActorHost {
       const timers = accepted.flatMap((a) =>
         timerParts(this.id, a.timers, now).map((t) => timerAppendPart(t, envelope(this.#env.registry, t.events, a.pending.metadata, this.#env.clock, now))),
       );
+      // What decide read of other aggregates: conditions checked in the same store transaction.
+      const conditions = events.length > 0 || timers.length > 0 ? reads.conditions(new Set([this.id])) : [];
       let result: AppendResult | undefined;
       if ((events.length > 0 || timers.length > 0) && current) {
         try {
-          if (timers.length === 0) {
+          if (timers.length === 0 && conditions.length === 0) {
             result = await this.#env.store.appendToStream(this.id, events, { expectedVersion: this.#version, ...kindOption(this.#current, current.kind) });
             this.#env.noteAppended([result]);
           } else {
             // Timers are stored with the events that schedule them, atomically: a schedule is never half-made.
-            const own = { streamId: this.id, events, options: { expectedVersion: this.#version }, ...(events.length > 0 ? kindOption(this.#current, current.kind) : {}) };
-            const results = await this.#env.store.appendMany(mergeParts([own, ...timers]));
+            const own: AppendPart = { streamId: this.id, events, options: { expectedVersion: this.#version }, ...(events.length > 0 ? kindOption(this.#current, current.kind) : {}) };
+            const results = await this.#env.store.appendMany(mergeParts([own, ...timers, ...conditions]));
             result = results[0] as AppendResult;
             this.#env.noteAppended(results);
           }

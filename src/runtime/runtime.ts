@@ -6,7 +6,7 @@ import { AggregateRegistry, type AnyCommand } from '../definition/registry.ts';
 import { ClosedError, ConfigError, isConcurrencyError, NotFoundError, ValidationError } from '../errors.ts';
 import { createStore, type StoreOptions } from '../config/stores.ts';
 import type { AppendPart, AppendResult, EventMetadata, EventStore, StoredEvent, StoreStats } from '../eventStore/types.ts';
-import { createMetrics, type Metrics } from '../metrics/metrics.ts';
+import { createMetrics, declareCommandLabels, type Metrics } from '../metrics/metrics.ts';
 import { envelope, type CommandResult, type Lease } from './actorHost.ts';
 import { storeCodecsOf } from '../definition/upcasters.ts';
 import { checkCommand, checkCommands, checkId, checkMetadata, checkPointInTime, commandTypeLabel } from './arguments.ts';
@@ -18,6 +18,9 @@ import { rebuildWorldState, type WorldRebuildOptions, type WorldRebuildReport } 
 import { Supervisor } from './supervisor.ts';
 import { mergeParts, TimerService, timerAppendPart, timerParts, type PendingTimer, type TimerPart } from './timers.ts';
 import { worldAt, type WorldCut, type WorldEntry } from './worldAt.ts';
+import { loadAggregate, ReadCache } from './reads.ts';
+import { CommittedEvents, type RuntimeEvents } from './committedEvents.ts';
+import type { ReadAggregate } from '../definition/reads.ts';
 
 export type { SqliteStoreOptions, PostgresStoreOptions } from '../config/stores.ts';
 
@@ -101,6 +104,11 @@ export interface Runtime<S = any, C extends AnyCommand = AnyCommand> {
    * advancing a SimulatedClock). `ready` resolves once the pending timers are loaded at start.
    */
   readonly timers: { pending(): readonly PendingTimer[]; fireDue(): Promise<number>; readonly ready: Promise<void> };
+  /**
+   * Game code following committed events of any aggregate (`runtime.events.subscribe({ types:
+   * ['MobileWandered'] }, handler)`): in process, in commit order, after durability. See RuntimeEvents.
+   */
+  readonly events: RuntimeEvents;
   /** Finishes in-flight commands, stops the actors and closes the store it opened. */
   close(): Promise<void>;
 }
@@ -117,6 +125,7 @@ const isEventStore = (store: RuntimeOptions['store']): store is EventStore => 'a
 export function createRuntime(options: RuntimeOptions): Runtime {
   const registry = new AggregateRegistry(options.aggregates);
   const metrics = options.metrics ?? createMetrics(options.registry);
+  declareCommandLabels(metrics, registry.commandTypes);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? stderrLogger;
   const ownsStore = options.closeStore ?? !isEventStore(options.store);
@@ -133,7 +142,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       snapshotThreshold: positive('snapshotThreshold', options.snapshotThreshold ?? 100),
       conflictRetries: options.conflictRetries ?? 3,
       limits,
-      noteAppended: (results) => timers.noteAppended(results),
+      noteAppended: (results) => committed(results),
+      readAggregate: (id, fresh) => readAggregate(id, fresh),
     },
     { idleTimeoutMs: positive('idleTimeoutMs', idleTimeoutMs), maxLiveActors: positive('maxLiveActors', options.maxLiveActors ?? 100_000) },
   );
@@ -141,6 +151,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const shadow = shadowOptions === false ? undefined : new ShadowReplay({ store, live: supervisor, clock, logger, registry: metrics.registry, aggregates: registry, ...(shadowOptions?.schedule && { schedule: shadowOptions.schedule }) }, shadowOptions);
   shadow?.start();
   const timers = new TimerService(store, clock, logger, fireTimer);
+  const events = new CommittedEvents(logger);
+  /** Every append this runtime commits: the timer index follows it, then subscribers hear of it. */
+  const committed = (results: readonly AppendResult[]): void => {
+    timers.noteAppended(results);
+    events.publish(results);
+  };
   const timersReady = timers.start();
   timersReady.catch((error: unknown) => logger.error('durable timers could not be loaded', { error: String(error) }));
   const sweep = setInterval(() => supervisor.passivateIdle(), Math.min(Math.max(idleTimeoutMs / 2, 10), 30_000));
@@ -162,7 +178,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const leases: Lease[] = [];
       try {
         for (const id of ids) leases.push(await supervisor.host(id).lease());
-        const planned = leases.map((lease) => ({ lease, ...lease.decide(commands.filter((c) => c.id === lease.id)) }));
+        // Commands are decided in the order given, each seeing the transaction's earlier ones (also through reads).
+        const byId = new Map(leases.map((lease) => [lease.id, lease]));
+        const fresh = attempt > 0;
+        const reads = new ReadCache(registry, (id) => readAggregate(id, fresh), (id) => {
+          const lease = byId.get(id);
+          return lease && { current: lease.running(), version: lease.version };
+        });
+        for (const command of commands) await (byId.get(command.id) as Lease).decide(command, reads);
+        const planned = leases.map((lease) => ({ lease, ...lease.decided() }));
         const parts = planned.filter((p) => p.events.length > 0);
         const tooBig = eventLimitError(parts.flatMap((p) => p.events), limits);
         if (tooBig) throw tooBig;
@@ -178,10 +202,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
               ...(p.lease.version === 0 && { kind: p.lease.kind() }),
             })),
             ...timerAppends,
+            // What decide read of aggregates this write does not change: they must still be as read.
+            ...reads.conditions(new Set(parts.map((p) => p.lease.id))),
           ]),
         );
         parts.forEach((p, i) => p.lease.commit(stored[i] as AppendResult));
-        timers.noteAppended(stored);
+        committed(stored);
         return stored.slice(0, parts.length).map((r) => ({ aggregateId: r.streamId, version: r.nextExpectedVersion, events: r.events }));
       } catch (error) {
         if (isConcurrencyError(error) && attempt < (options.conflictRetries ?? 3) && !(await extraMoved(extra))) {
@@ -193,6 +219,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         for (const lease of leases) lease.release();
       }
     }
+  }
+
+  /** Another aggregate for a read set: the live actor's committed state when loaded (unless `fresh`), else the store's. */
+  async function readAggregate(id: string, fresh: boolean): Promise<ReadAggregate | undefined> {
+    if (!fresh) {
+      const live = supervisor.peekRead(id);
+      if (live !== null) return live;
+    }
+    return loadAggregate(registry, store, id);
   }
 
   const timerAppend = (t: TimerPart, metadata: EventMetadata, now: number): AppendPart => timerAppendPart(t, envelope(registry, t.events, metadata, clock, now));
@@ -226,7 +261,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (code !== 'REJECTED' && code !== 'NOT_FOUND' && code !== 'VALIDATION') throw error;
         const reason = (error as { reason?: string }).reason ?? String(code);
         logger.warn('timer fired; its command was refused', { timer: timer.streamId, command: timer.command.type, reason });
-        timers.noteAppended(await store.appendMany([timerAppend(fired(reason.slice(0, 64)), metadata, clock.now())]));
+        committed(await store.appendMany([timerAppend(fired(reason.slice(0, 64)), metadata, clock.now())]));
       }
       return true;
     } catch (error) {
@@ -266,6 +301,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     aggregates: registry,
     metrics: metrics.registry,
     timers: { pending: () => timers.pending, fireDue: () => timers.fireDue(), ready: timersReady },
+    events: { subscribe: (filter, handler) => events.subscribe(filter, handler) },
     execute: (command, metadata) => send(command, metadata),
     ref: (id) => ({ id, send: (command, metadata) => send(command, metadata, { id }) }),
     async transaction(input, metadata, transactionOptions) {
@@ -332,6 +368,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await timers.settled();
       await supervisor.drain();
       supervisor.stopAll();
+      events.clear();
       if (ownsStore) await store.close();
     },
   };

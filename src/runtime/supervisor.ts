@@ -1,3 +1,4 @@
+import type { ReadAggregate } from '../definition/reads.ts';
 import { ActorHost, type AggregateState, type HostEnvironment } from './actorHost.ts';
 
 export interface SupervisorOptions {
@@ -60,6 +61,11 @@ export class Supervisor {
   /** The live state of an aggregate if its actor is hydrated (no spawn). */
   peek(id: string): AggregateState | undefined {
     return this.#hosts.get(id)?.peek();
+  }
+
+  /** A live actor's committed state and version for a read set, without spawning it (null when not live). */
+  peekRead(id: string): ReadAggregate | undefined | null {
+    return this.#hosts.get(id)?.peekRead() ?? null;
   }
 
   /** Passivates one actor now, if it is live and idle (its next message rehydrates it from the store). */

@@ -1,5 +1,6 @@
 import { deepStrictEqual, fail } from 'node:assert/strict';
 import type { AnyAggregateDefinition } from '../definition/define.ts';
+import { readSetOf } from '../definition/reads.ts';
 import { isTimerRequest, type TimerRequest } from '../definition/timers.ts';
 import { AggregateRegistry, type AnyCommand, type AnyEvent, type Current } from '../definition/registry.ts';
 
@@ -35,10 +36,23 @@ export function givenFor<S = unknown>(definitions: readonly AnyAggregateDefiniti
     const kind = registry.kindOfStream(first);
     return { kind, state: kind.fold(kind.initial(id), history) };
   };
-  const given = (...history: AnyEvent[]) => ({
+  const build = (history: readonly AnyEvent[], others: ReadonlyMap<string, readonly AnyEvent[]>) => ({
+    /**
+     * Another aggregate that decide may read (`reads.get(id)`), given by its history; any id not
+     * given reads as not existing.
+     */
+    with(id: string, ...events: AnyEvent[]) {
+      return build(history, new Map(others).set(id, events));
+    },
     when(input: AnyCommand): Then<S> {
       const command = registry.parseCommand(input);
-      const outcome = registry.decide(command.id, fold(command.id, history), command);
+      const reads = readSetOf(
+        [...others].flatMap(([id, events]) => {
+          const current = fold(id, events);
+          return current ? [{ id, kind: current.kind.name, version: events.length, state: current.state.context }] : [];
+        }),
+      );
+      const outcome = registry.decide(command.id, fold(command.id, history), command, reads);
       const refusal = () => (outcome.ok ? fail(`expected a refusal, got events ${JSON.stringify(outcome.events)}`) : outcome.error);
       return {
         then(...expected) {
@@ -58,5 +72,6 @@ export function givenFor<S = unknown>(definitions: readonly AnyAggregateDefiniti
       };
     },
   });
+  const given = (...history: AnyEvent[]) => build(history, new Map());
   return Object.assign(given, { fold: (id: string, history: readonly AnyEvent[]) => fold(id, history)?.state.context as S | undefined, registry });
 }

@@ -7,6 +7,10 @@ import { commandSchemas } from './commands.ts';
 import { attributesSchema, idSchema, keySchema, nameSchema, passwordHashSchema, textSchema } from './schemas.ts';
 import { kindOfGeneric, type AggregateKind, type GameObjectState, type PlayerState, type RoomState } from './state.ts';
 import { mobile } from './mobile.ts';
+import { worldReadModel } from './projection.ts';
+import type { CommandsOfAggregates, StateOf } from '../createRuntime.ts';
+import type { AnyCommand } from '../definition/registry.ts';
+import type { Runtime } from '../runtime/runtime.ts';
 import { purseTrait, shop } from './shop.ts';
 import { worldEvents, worldTraits } from './traits.ts';
 
@@ -43,6 +47,7 @@ export const gameObject = defineAggregate({
   machine: gameObjectMachine,
   state: gameObjectState as z.ZodType<GameObjectState>,
   startsStream: startsStreamOf('game_object'),
+  projection: worldReadModel,
   precondition: alive,
   decide(_state, command) {
     if (RESERVED_GENERICS.has(command.generic)) {
@@ -71,6 +76,7 @@ export const player = defineAggregate({
   machine: playerMachine,
   state: playerState as z.ZodType<PlayerState>,
   startsStream: startsStreamOf('player'),
+  projection: worldReadModel,
   precondition: alive,
   decide(_state, command) {
     switch (command.type) {
@@ -106,8 +112,9 @@ export const room = defineAggregate({
   machine: roomMachine,
   state: roomState as z.ZodType<RoomState>,
   startsStream: startsStreamOf('room'),
+  projection: worldReadModel,
   precondition: alive,
-  decide(state, command) {
+  decide(state, command, reads) {
     switch (command.type) {
       case 'CreateRoom':
         return [
@@ -121,6 +128,11 @@ export const room = defineAggregate({
         if (state && Object.hasOwn(state.exits, command.direction)) {
           return reject('EXIT_EXISTS', `an exit ${command.direction} already leads to ${state.exits[command.direction]}`);
         }
+        // The target must be a room that exists when the exit is stored (a read: a condition of the append).
+        if (command.targetRoomId !== command.id) {
+          const target = reads.of<RoomState>('room', command.targetRoomId);
+          if (!target || target.deleted) return reject('NO_SUCH_ROOM', `there is no room ${command.targetRoomId}`);
+        }
         return [{ type: 'RoomExitAdded', data: { direction: command.direction, targetRoomId: command.targetRoomId } }];
       case 'RemoveRoomExit':
         if (!state || !Object.hasOwn(state.exits, command.direction)) return reject('EXIT_NOT_FOUND', `no exit ${command.direction}`);
@@ -130,4 +142,11 @@ export const room = defineAggregate({
 });
 
 /** The built-in Aethyr world: what a runtime hosts when it is given no `aggregates`. */
-export const worldAggregates: readonly AnyAggregateDefinition[] = [gameObject, player, room, mobile, shop];
+export const worldAggregates = [gameObject, player, room, mobile, shop] as const satisfies readonly AnyAggregateDefinition[];
+
+/** Every command of the built-in world, mobiles' and shops' included: derived from its definitions. */
+export type WorldCommand = CommandsOfAggregates<typeof worldAggregates>;
+/** The state of any aggregate of the built-in world. */
+export type WorldState = StateOf<(typeof worldAggregates)[number]>;
+/** A runtime hosting the built-in world, typed with all its commands (no casts for mobiles or shops). */
+export type WorldRuntime = Runtime<WorldState, WorldCommand & AnyCommand>;

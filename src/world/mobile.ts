@@ -4,6 +4,7 @@ import { z } from 'zod';
 // itself re-exports this world, so importing it here would be a cycle).
 import { defineAggregate, reject } from '../definition/define.ts';
 import { cancelTimer, schedule } from '../definition/timers.ts';
+import { worldReadModel } from './projection.ts';
 import { idSchema, nameSchema } from './schemas.ts';
 
 /**
@@ -114,6 +115,8 @@ export const mobile = defineAggregate({
   creates: ['CreateMobile'],
   events,
   machine: mobileMachine,
+  // The world's read model shows it (mobiles and shops tables).
+  projection: worldReadModel,
   state: z.strictObject({
     id: z.string(),
     name: z.string(),

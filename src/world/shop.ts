@@ -2,7 +2,9 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 // Only what the root entry (src/index.ts) exports, imported from where it is defined (see mobile.ts).
 import { defineAggregate, defineTrait, reject } from '../definition/define.ts';
+import type { EventMetadata } from '../eventStore/types.ts';
 import type { Runtime } from '../runtime/runtime.ts';
+import { worldReadModel } from './projection.ts';
 import { idSchema, keySchema, nameSchema } from './schemas.ts';
 import { worldEvents } from './traits.ts';
 
@@ -115,6 +117,8 @@ export const shop = defineAggregate({
   creates: ['OpenShop'],
   events,
   machine: shopMachine,
+  // The world's read model shows it (mobiles and shops tables).
+  projection: worldReadModel,
   state: z.strictObject({
     id: z.string(),
     name: z.string(),
@@ -152,10 +156,15 @@ export const shop = defineAggregate({
 /**
  * Buys one `item` from a shop for a player, as one transaction: the player pays the shop's price,
  * the shop's stock goes down, and a new object (`itemId`, generic `item`) appears in the player's
- * inventory. Refused as a whole (nothing stored) when the player cannot pay (INSUFFICIENT_FUNDS), the
+ * inventory. `metadata` (who acts, the correlation) goes on every event, as with any command; the
+ * transaction counts as `buy` in metrics. Refused as a whole (nothing stored) when the player cannot pay (INSUFFICIENT_FUNDS), the
  * shop has none (OUT_OF_STOCK) or does not deal in it (NOT_SOLD_HERE).
  */
-export async function buy(runtime: Runtime, order: { readonly shopId: string; readonly buyerId: string; readonly item: string; readonly itemId: string; readonly name?: string }) {
+export async function buy(
+  runtime: Runtime,
+  order: { readonly shopId: string; readonly buyerId: string; readonly item: string; readonly itemId: string; readonly name?: string },
+  metadata?: Partial<EventMetadata>,
+) {
   const shopState = (await runtime.state(order.shopId)) as ShopState | undefined;
   const price = shopState && Object.hasOwn(shopState.prices, order.item) ? (shopState.prices[order.item]?.buy ?? 0) : 0;
   return runtime.transaction([
@@ -163,7 +172,7 @@ export async function buy(runtime: Runtime, order: { readonly shopId: string; re
     { type: 'PayCurrency', id: order.buyerId, currency: shopState?.currency ?? 'gold', amount: price },
     { type: 'CreateGameObject', id: order.itemId, name: order.name ?? order.item, generic: order.item, containerId: order.buyerId },
     { type: 'AddItemToInventory', id: order.buyerId, itemId: order.itemId },
-  ]);
+  ], metadata, { name: 'buy' });
 }
 
 /**
@@ -171,7 +180,7 @@ export async function buy(runtime: Runtime, order: { readonly shopId: string; re
  * is deleted (the shop's stock counts it), and the player is paid. Refused as a whole when the player
  * does not hold it, it is equipped, the shop does not deal in its type or cannot pay.
  */
-export async function sell(runtime: Runtime, order: { readonly shopId: string; readonly sellerId: string; readonly itemId: string }) {
+export async function sell(runtime: Runtime, order: { readonly shopId: string; readonly sellerId: string; readonly itemId: string }, metadata?: Partial<EventMetadata>) {
   const shopState = (await runtime.state(order.shopId)) as ShopState | undefined;
   // An object's generic never changes after creation, so reading it first is safe.
   const item = ((await runtime.state(order.itemId)) as { generic?: string } | undefined)?.generic ?? '';
@@ -181,5 +190,5 @@ export async function sell(runtime: Runtime, order: { readonly shopId: string; r
     { type: 'RemoveItemFromInventory', id: order.sellerId, itemId: order.itemId },
     { type: 'DeleteGameObject', id: order.itemId },
     { type: 'ReceiveCurrency', id: order.sellerId, currency: shopState?.currency ?? 'gold', amount: price },
-  ]);
+  ], metadata, { name: 'sell' });
 }

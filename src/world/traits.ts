@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTrait, reject, type EventSpec } from '../definition/define.ts';
+import type { ReadSet } from '../definition/reads.ts';
 import { commandSchemas } from './commands.ts';
 import { currentSchemaVersions, eventSchemas, type DomainEventType } from './events.ts';
 
@@ -53,7 +54,7 @@ export const objectTrait = defineTrait({
     GameObjectContainerUpdated: worldEvents.GameObjectContainerUpdated,
     GameObjectDeleted: worldEvents.GameObjectDeleted,
   },
-  decide(_state: ObjectState, command) {
+  decide(state: ObjectState, command, reads) {
     switch (command.type) {
       case 'UpdateGameObjectAttribute':
         return [{ type: 'GameObjectAttributeUpdated', data: { key: command.key, value: command.value } }];
@@ -61,6 +62,10 @@ export const objectTrait = defineTrait({
         return [{ type: 'GameObjectAttributesUpdated', data: { attributes: command.attributes } }];
       case 'UpdateGameObjectContainer':
         if (command.containerId === command.id) return reject('SELF_CONTAINMENT', 'an object cannot contain itself');
+        // An item leaves a holder's inventory before it moves elsewhere: it is never listed by two holders.
+        if (state.containerId !== null && state.containerId !== command.containerId && heldBy(reads, state.containerId, command.id)) {
+          return reject('ITEM_HELD', `${command.id} is in the inventory of ${state.containerId}; remove it from there first`);
+        }
         return [{ type: 'GameObjectContainerUpdated', data: { containerId: command.containerId } }];
       case 'DeleteGameObject':
         return [{ type: 'GameObjectDeleted', data: {} }];
@@ -79,6 +84,12 @@ export function slotOf(state: HolderState, itemId: string): string | undefined {
   return undefined;
 }
 
+/** Whether `holderId` lists `itemId` in its inventory (a read: a condition of the append). */
+function heldBy(reads: ReadSet, holderId: string, itemId: string): boolean {
+  const holder = reads.get<Partial<HolderState>>(holderId)?.state;
+  return Array.isArray(holder?.inventory) && holder.inventory.includes(itemId);
+}
+
 /** An ordered inventory of item ids: any kind that holds things includes it. */
 export const inventoryTrait = defineTrait({
   name: 'inventory',
@@ -90,11 +101,18 @@ export const inventoryTrait = defineTrait({
     ItemAddedToInventory: worldEvents.ItemAddedToInventory,
     ItemRemovedFromInventory: worldEvents.ItemRemovedFromInventory,
   },
-  decide(state: HolderState, command) {
+  decide(state: HolderState, command, reads) {
     switch (command.type) {
       case 'AddItemToInventory': {
         if (command.itemId === command.id) return reject('SELF_REFERENCE', 'an object cannot hold itself');
         if (state.inventory.includes(command.itemId)) return reject('ITEM_ALREADY_HELD', `${command.itemId} is already held`);
+        // The item must exist and say it is here (its containerId, set first in the same transaction by a
+        // move or its creation): a holder lists only items placed in it, so no item is listed twice.
+        const item = reads.get<Partial<ObjectState> & { readonly deleted?: boolean }>(command.itemId)?.state;
+        if (!item || item.deleted === true || item.containerId === undefined) return reject('NO_SUCH_ITEM', `${command.itemId} does not exist`);
+        if (item.containerId !== command.id) {
+          return reject('ITEM_ELSEWHERE', `${command.itemId} is in ${item.containerId ?? 'no container'}; move it here first (UpdateGameObjectContainer)`);
+        }
         const data =
           command.position === undefined
             ? { itemId: command.itemId }

@@ -81,7 +81,10 @@ describe('a runtime hosting a kind defined with defineAggregate', () => {
     const path = temp.file();
     const runtime: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger }));
     await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: HASH });
-    await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' });
+    await runtime.transaction([
+      { type: 'CreateGameObject', id: 'lamp', name: 'Lamp', generic: 'light', containerId: 'ann' },
+      { type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' },
+    ]);
     const fingerprint = runtime.aggregates.kind('player').snapshotVersion;
     await runtime.close();
 
@@ -140,9 +143,11 @@ describe('issue 12: names from player text are own properties through the whole 
     const runtime: Runtime = track(createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger, snapshotThreshold: 3 }));
     await runtime.execute({ type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
     await runtime.execute({ type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: HASH });
+    await runtime.execute({ type: 'CreateGameObject', id: 'hat', name: 'Hat', generic: 'hat', containerId: 'ann' });
     await runtime.execute({ type: 'AddItemToInventory', id: 'ann', itemId: 'hat' });
     for (const name of names) {
       await expect(runtime.execute({ type: 'RemoveRoomExit', id: 'hall', direction: name })).rejects.toMatchObject({ reason: 'EXIT_NOT_FOUND' });
+      await runtime.execute({ type: 'CreateRoom', id: `to-${name}`, name: 'Beyond', description: '' });
       await runtime.execute({ type: 'AddRoomExit', id: 'hall', direction: name, targetRoomId: `to-${name}` });
     }
     await runtime.execute({ type: 'EquipItem', id: 'ann', itemId: 'hat', slot: 'constructor' });
@@ -159,5 +164,20 @@ describe('issue 12: names from player text are own properties through the whole 
     const metrics = await again.metrics.metrics();
     expect(metrics).toContain('aethyr_snapshots_refused_total 0');
     expect(metrics).toMatch(/aethyr_snapshots_loaded_total [1-9]/);
+  });
+});
+
+describe('metrics labels come from the registry', () => {
+  it('a game kind’s commands are labelled from the start; a type no kind declares is counted as unknown', async () => {
+    const runtime = track(createRuntime({ store: { kind: 'sqlite', path: temp.file() }, logger: silentLogger, aggregates: [counter] }));
+    const before = await runtime.metrics.metrics();
+    for (const type of ['CreateCounter', 'Add', 'Explode']) expect(before).toContain(`aethyr_commands_total{type="${type}",outcome="ok"} 0`);
+    expect(before).not.toContain('type="CreateRoom"'); // the world is not hosted here, so none of its commands is a label
+    await runtime.execute({ type: 'CreateCounter', id: 'c' });
+    await expect(runtime.execute({ type: 'CastSpell', id: 'c' } as never)).rejects.toMatchObject({ code: 'VALIDATION' });
+    const after = await runtime.metrics.metrics();
+    expect(after).toContain('aethyr_commands_total{type="CreateCounter",outcome="ok"} 1');
+    expect(after).toContain('aethyr_commands_total{type="unknown",outcome="validation"} 1');
+    expect(after).not.toContain('CastSpell');
   });
 });

@@ -53,13 +53,12 @@ describe('mobiles and the shop, over a real socket', () => {
     await check(ann, '@mobile a beetle every=1', 'You conjure a beetle');
     await check(ann, 'look', 'A beetle is here.');
     await check(ann, 'consider beetle', 'a beetle is unhurt, wandering about.');
-    // It steps west to the square after a second. No room notice reaches the socket (the game has no
-    // hook on mobiles' events yet), so poll `look` at a gentle pace until it is gone, with a deadline.
-    const deadline = Date.now() + 8000;
-    while ((await check(ann, 'look', 'The Smithy')).includes('A beetle is here.')) {
-      expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-
+    // It steps west to the square after a second, on its durable timer: the room hears it go (a notice
+    // from the mobile's committed event), and `look` no longer shows it.
+    await ann.expect('A beetle leaves west.');
+    expect(await check(ann, 'look', 'The Smithy')).not.toContain('A beetle is here.');
+    // Its route brings it back a second later: the room hears it arrive from where it went.
+    await ann.expect('A beetle arrives from the west.');
+    await check(ann, 'look', 'A beetle is here.');
   });
 });

@@ -8,7 +8,8 @@ import { openProjectionDb, readCheckpoint } from '../../src/projections/projecti
 import { Projector } from '../../src/projections/Projector.ts';
 import { createProjections } from '../../src/projections/projections.ts';
 import type { Reactor } from '../../src/projections/reactor.ts';
-import { migrateProjections, projectionMigrations } from '../../src/projections/schema.ts';
+import { migrateProjection } from '../../src/projections/schema.ts';
+import { worldReadModel } from '../../src/world/projection.ts';
 import { worldProjection } from '../../src/projections/worldProjection.ts';
 import { buy } from '../../src/world/shop.ts';
 import { actualTables } from '../support/expectedTables.ts';
@@ -180,21 +181,21 @@ describe('schema migrations', () => {
     for (const command of world) await runtime.execute(command);
     const path = temp.file('old.db');
     const old = new Database(path);
-    expect(migrateProjections(old, 1)).toBe(1); // a file from before migration 2
+    expect(migrateProjection(old, worldReadModel, 1)).toBe(1); // a file from before migration 2
     old.prepare("INSERT INTO game_objects (id, kind, name, generic, container_id, attributes, deleted, version) VALUES ('hall', 'room', 'Hall', 'room', NULL, '{}', 0, 2)").run();
     old.prepare("INSERT INTO checkpoints (name, position, updated_at) VALUES ('other', 7, 'x')").run();
     old.close();
 
     const db = openProjectionDb(path);
-    const applied = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all();
-    expect(applied).toEqual(projectionMigrations.map((_, i) => ({ version: i + 1 })));
+    const applied = db.prepare("SELECT version FROM projection_migrations WHERE projection = 'world' ORDER BY version").all();
+    expect(applied).toEqual(worldReadModel.migrations.map((_, i) => ({ version: i + 1 })));
     expect(db.prepare("SELECT id, updated_at FROM game_objects WHERE id = 'hall'").get()).toEqual({ id: 'hall', updated_at: null });
     expect(readCheckpoint(db, 'other')).toBe(7);
     expect(JSON.stringify(db.prepare("EXPLAIN QUERY PLAN SELECT * FROM game_objects WHERE kind = 'player' AND name = 'x' AND deleted = 0").all())).toContain('game_objects_kind_name');
     db.close();
     expect(() => {
       const newer = new Database(path);
-      newer.prepare('INSERT INTO schema_migrations VALUES (99, ?)').run('x');
+      newer.prepare("INSERT INTO projection_migrations VALUES ('world', 99, ?)").run('x');
       newer.close();
       openProjectionDb(path);
     }).toThrow(/newer than this code supports/);

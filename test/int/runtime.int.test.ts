@@ -41,9 +41,9 @@ describe('runtime over SQLite', () => {
     const runtime = start();
     const hall = runtime.ref('hall');
     await hall.send(room('hall'));
-    await hall.send({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'kitchen' });
+    await hall.send({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'hall' });
     await expect(hall.send(room('kitchen'))).rejects.toMatchObject({ code: 'VALIDATION' });
-    expect((await runtime.state('hall'))?.kind === 'room' && (await runtime.state('hall'))).toMatchObject({ exits: { north: 'kitchen' } });
+    expect((await runtime.state('hall'))?.kind === 'room' && (await runtime.state('hall'))).toMatchObject({ exits: { north: 'hall' } });
     expect(await runtime.state('kitchen')).toBeUndefined();
   });
 
@@ -97,6 +97,7 @@ describe('runtime over SQLite', () => {
   it('decides commands waiting together in order, each against what the earlier ones did, in one append', async () => {
     const runtime = start();
     await runtime.execute(item('bag'));
+    for (const id of ['gem', 'coin']) await runtime.execute({ type: 'CreateGameObject', id, name: id, generic: 'item', containerId: 'bag' });
     const batches = async () =>
       (await runtime.metrics.getMetricsAsJSON()).find((m) => m.name === 'aethyr_store_append_batch_size')?.values.find((v) => (v as { metricName?: string }).metricName?.endsWith('_count'))?.value ?? 0;
     const before = await batches();
@@ -226,7 +227,7 @@ describe('runtime over SQLite', () => {
       { type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'kitchen' },
       { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: hash },
       { type: 'UpdatePlayerAdminStatus', id: 'ann', admin: true },
-      item('lamp'),
+      { type: 'CreateGameObject', id: 'lamp', name: 'lamp', generic: 'item', containerId: 'ann' },
       { type: 'AddItemToInventory', id: 'ann', itemId: 'lamp' },
       { type: 'EquipItem', id: 'ann', itemId: 'lamp', slot: 'hand' },
       { type: 'UpdateGameObjectContainer', id: 'ann', containerId: 'hall' },

@@ -25,6 +25,7 @@ async function world(path = temp.file()): Promise<{ runtime: Runtime; path: stri
     { type: 'CreateRoom', id: 'hall', name: 'Hall', description: 'Long.' },
     { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' },
     { type: 'UpdateGameObjectContainer', id: 'ann', containerId: 'hall' },
+    { type: 'CreateGameObject', id: 'helm', name: 'Helm', generic: 'armour', containerId: 'ann' },
     { type: 'AddItemToInventory', id: 'ann', itemId: 'helm' },
     { type: 'EquipItem', id: 'ann', itemId: 'helm', slot: 'head' },
     { type: 'UpdateGameObjectAttribute', id: 'ann', key: 'hp', value: 10 },
@@ -47,7 +48,7 @@ describe.each([
     raw.close();
 
     const report = await runtime.rebuildWorldState(usePool ? { pool: usePool } : {});
-    expect(report).toMatchObject({ aggregates: 32, events: 38, snapshotsWritten: 32, parallel: usePool !== undefined });
+    expect(report).toMatchObject({ aggregates: 33, events: 39, snapshotsWritten: 33, parallel: usePool !== undefined });
     expect(report.divergent).toHaveLength(1);
     expect(report.divergent[0]).toMatchObject({ streamId: 'ann', kind: 'player', source: 'snapshot' });
     expect(report.divergent[0]?.found).toContain('"hp":9999');

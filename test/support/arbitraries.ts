@@ -67,6 +67,8 @@ const seedArb: fc.Arbitrary<Command[]> = fc.shuffledSubarray(
 
 /** Pick up an item and wield it: the pair that reaches equipment states often enough to matter. */
 const wieldArb: fc.Arbitrary<Command[]> = fc.tuple(fc.constantFrom('ann', 'bob', 'chest'), item, slot).map(([holder, itemId, s]) => [
+  // The item says where it goes first: an inventory lists only items placed in its holder (a read-set rule).
+  { type: 'UpdateGameObjectContainer', id: itemId, containerId: holder },
   { type: 'AddItemToInventory', id: holder, itemId },
   { type: 'EquipItem', id: holder, itemId, slot: s },
 ]);

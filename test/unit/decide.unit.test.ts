@@ -19,6 +19,12 @@ const roomCreated: DomainEvent[] = [
   { type: 'RoomCreated', data: { description: 'A hall.', exits: {} } },
 ];
 const deleted: DomainEvent = { type: 'GameObjectDeleted', data: {} };
+const kitchen: DomainEvent[] = [
+  { type: 'GameObjectCreated', data: { name: 'Kitchen', generic: 'room', containerId: null, attributes: {} } },
+  { type: 'RoomCreated', data: { description: 'Pots.', exits: {} } },
+];
+/** An item that says it is in `containerId`. */
+const placed = (containerId: string | null): DomainEvent => objectCreated('Gem', 'gem', containerId);
 const holding = (itemId: string): DomainEvent => ({ type: 'ItemAddedToInventory', data: { itemId } });
 const wearing = (itemId: string, slot: string): DomainEvent => ({ type: 'ItemEquipped', data: { itemId, slot } });
 
@@ -131,9 +137,17 @@ describe('Room commands', () => {
   });
   it('AddRoomExit → RoomExitAdded; a second exit the same way is rejected', () => {
     const exit: DomainEvent = { type: 'RoomExitAdded', data: { direction: 'north', targetRoomId: 'kitchen' } };
-    const { state } = given(...roomCreated).when({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'kitchen' }).then(exit);
+    const { state } = given(...roomCreated).with('kitchen', ...kitchen).when({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'kitchen' }).then(exit);
     expect(state).toMatchObject({ exits: { north: 'kitchen' } });
-    given(...roomCreated, exit).when({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'cellar' }).thenRejects('EXIT_EXISTS');
+    given(...roomCreated, exit).with('cellar', ...kitchen).when({ type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'cellar' }).thenRejects('EXIT_EXISTS');
+  });
+  it('AddRoomExit reads its target: a room that does not exist, is deleted or is not a room is refused', () => {
+    const add = { type: 'AddRoomExit', id: 'hall', direction: 'north', targetRoomId: 'kitchen' } as const;
+    given(...roomCreated).when(add).thenRejects('NO_SUCH_ROOM');
+    given(...roomCreated).with('kitchen', ...kitchen, deleted).when(add).thenRejects('NO_SUCH_ROOM');
+    given(...roomCreated).with('kitchen', objectCreated('Kitchen', 'sign')).when(add).thenRejects('NO_SUCH_ROOM');
+    // An exit back into the same room needs no other room.
+    given(...roomCreated).when({ ...add, targetRoomId: 'hall' }).then({ type: 'RoomExitAdded', data: { direction: 'north', targetRoomId: 'hall' } });
   });
   it('RemoveRoomExit → RoomExitRemoved; removing a missing exit is rejected', () => {
     const exit: DomainEvent = { type: 'RoomExitAdded', data: { direction: 'north', targetRoomId: 'kitchen' } };
@@ -153,22 +167,41 @@ describe('Room commands', () => {
 describe('Inventory and equipment', () => {
   it('AddItemToInventory → ItemAddedToInventory, appended in order', () => {
     const { state } = given(...playerCreated, holding('a'))
+      .with('b', placed('bob'))
       .when({ type: 'AddItemToInventory', id: 'bob', itemId: 'b' })
       .then({ type: 'ItemAddedToInventory', data: { itemId: 'b' } });
     expect(state?.inventory).toEqual(['a', 'b']);
   });
   it('AddItemToInventory at a position inserts there, clamped to the end', () => {
     const { state } = given(...playerCreated, holding('a'), holding('b'))
+      .with('c', placed('bob'))
       .when({ type: 'AddItemToInventory', id: 'bob', itemId: 'c', position: 1 })
       .then({ type: 'ItemAddedToInventory', data: { itemId: 'c', position: 1 } });
     expect(state?.inventory).toEqual(['a', 'c', 'b']);
     given(...playerCreated, holding('a'))
+      .with('c', placed('bob'))
       .when({ type: 'AddItemToInventory', id: 'bob', itemId: 'c', position: 99 })
       .then({ type: 'ItemAddedToInventory', data: { itemId: 'c', position: 1 } });
   });
   it('any holder has an inventory: rooms and chests too', () => {
-    given(...roomCreated).when({ type: 'AddItemToInventory', id: 'hall', itemId: 'gem' }).then({ type: 'ItemAddedToInventory', data: { itemId: 'gem' } });
-    given(objectCreated('Chest', 'chest')).when({ type: 'AddItemToInventory', id: 'sword', itemId: 'gem' }).then({ type: 'ItemAddedToInventory', data: { itemId: 'gem' } });
+    given(...roomCreated).with('gem', placed('hall')).when({ type: 'AddItemToInventory', id: 'hall', itemId: 'gem' }).then({ type: 'ItemAddedToInventory', data: { itemId: 'gem' } });
+    given(objectCreated('Chest', 'chest')).with('gem', placed('sword')).when({ type: 'AddItemToInventory', id: 'sword', itemId: 'gem' }).then({ type: 'ItemAddedToInventory', data: { itemId: 'gem' } });
+  });
+  it('AddItemToInventory reads the item: it must exist and say it is here, so no item is listed by two holders', () => {
+    const add = { type: 'AddItemToInventory', id: 'bob', itemId: 'gem' } as const;
+    given(...playerCreated).when(add).thenRejects('NO_SUCH_ITEM');
+    given(...playerCreated).with('gem', placed('bob'), deleted).when(add).thenRejects('NO_SUCH_ITEM');
+    given(...playerCreated).with('gem', placed(null)).when(add).thenRejects('ITEM_ELSEWHERE');
+    given(...playerCreated).with('gem', placed('ann')).when(add).thenRejects('ITEM_ELSEWHERE');
+    // A mobile has no container: it is not an item anyone can hold.
+    given(...playerCreated).with('gem', { type: 'MobileCreated', data: { name: 'rat', roomId: 'hall', stats: { hp: 1, attack: 0 }, route: ['hall'], wanderEveryMs: 1000 } }).when(add).thenRejects('NO_SUCH_ITEM');
+  });
+  it('UpdateGameObjectContainer reads the current holder: an item still in its inventory cannot move away', () => {
+    const move = { type: 'UpdateGameObjectContainer', id: 'sword', containerId: 'bob' } as const;
+    given(objectCreated('Sword', 'weapon', 'ann')).with('ann', ...playerCreated, holding('sword')).when(move).thenRejects('ITEM_HELD');
+    given(objectCreated('Sword', 'weapon', 'ann')).with('ann', ...playerCreated).when(move).then({ type: 'GameObjectContainerUpdated', data: { containerId: 'bob' } });
+    // Staying put, or a holder that no longer exists, reads nothing in the way.
+    given(objectCreated('Sword', 'weapon', 'ann')).when(move).then({ type: 'GameObjectContainerUpdated', data: { containerId: 'bob' } });
   });
   it('rejects adding an item already held, or the holder itself', () => {
     given(...playerCreated, holding('a')).when({ type: 'AddItemToInventory', id: 'bob', itemId: 'a' }).thenRejects('ITEM_ALREADY_HELD');

@@ -2,6 +2,7 @@ import { assign, setup } from 'xstate';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { AggregateRegistry } from '../../src/definition/registry.ts';
+import { readSetOf } from '../../src/definition/reads.ts';
 import { folderFor, xstateFold } from '../../src/definition/fold.ts';
 import type { AnyAggregateDefinition } from '../../src/definition/define.ts';
 import { DefinitionError } from '../../src/errors.ts';
@@ -143,7 +144,9 @@ describe('routing and decide through the registry', () => {
   it('issue 12: slots and exits named after Object.prototype members behave like any other unknown name', () => {
     let player = create('ann', { type: 'CreatePlayer', id: 'ann', name: 'Ann', passwordHash: 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA==$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g=' });
     const step = (command: { type: string; id: string; [k: string]: unknown }) => {
-      const outcome = registry.decide('ann', player, registry.parseCommand(command));
+      // The hat says it is with Ann (AddItemToInventory reads it).
+      const hat = { id: 'hat', kind: 'game_object', version: 1, state: { id: 'hat', containerId: 'ann', deleted: false } };
+      const outcome = registry.decide('ann', player, registry.parseCommand(command), readSetOf([hat]));
       if (outcome.ok) player = { kind: outcome.kind, state: outcome.next };
       return outcome;
     };
@@ -158,7 +161,7 @@ describe('routing and decide through the registry', () => {
 
     let room = create('hall', { type: 'CreateRoom', id: 'hall', name: 'Hall', description: '' });
     const roomStep = (command: { type: string; id: string; [k: string]: unknown }) => {
-      const outcome = registry.decide('hall', room, registry.parseCommand(command));
+      const outcome = registry.decide('hall', room, registry.parseCommand(command), readSetOf([{ id: 'cellar', kind: 'room', version: 2, state: { id: 'cellar', deleted: false } }]));
       if (outcome.ok) room = { kind: outcome.kind, state: outcome.next };
       return outcome;
     };
@@ -174,5 +177,18 @@ describe('routing and decide through the registry', () => {
     expect(() => sneaky.decide('t', undefined, sneaky.parseCommand({ type: 'MakeThing', id: 't' }))).toThrow(/returned Nope, an event the kind does not declare/);
     const sloppy = new AggregateRegistry([minimal({ events: { ThingMade: { schema: z.object({ size: z.number() }) } }, decide: () => [{ type: 'ThingMade', data: { size: 'big' } }] })]);
     expect(() => sloppy.decide('t', undefined, sloppy.parseCommand({ type: 'MakeThing', id: 't' }))).toThrow(/invalid ThingMade data: size/);
+  });
+});
+
+describe('read sets', () => {
+  it('reads.of takes a kind name or a definition; every id asked for is recorded, missing ones as not existing', async () => {
+    const { room } = await import('../../src/world/kinds.ts');
+    const hall = { id: 'hall', kind: 'room', version: 2, state: { id: 'hall', deleted: false } };
+    const reads = readSetOf([hall, { id: 'sword', kind: 'game_object', version: 1, state: { id: 'sword' } }]);
+    expect(reads.of(room, 'hall')).toEqual(hall.state);
+    expect(reads.of('room', 'hall')).toEqual(hall.state);
+    expect(reads.of(room, 'sword')).toBeUndefined(); // exists, but not a room
+    expect(reads.get('nowhere')).toBeUndefined();
+    expect(reads.get('sword')).toMatchObject({ kind: 'game_object', version: 1 });
   });
 });

@@ -67,3 +67,35 @@ it('types flow from the schemas to the runtime’s commands', async () => {
   expect([await unknown, await missing]).toEqual(['VALIDATION', 'VALIDATION']);
   await runtime.close();
 });
+
+// A decide may read other aggregates; `reads.of(kind, id)` gives the state typed as asked.
+defineAggregate({
+  ...lamp,
+  decide(_state, command, reads) {
+    const room = reads.of<{ readonly deleted: boolean }>('room', command.id);
+    // @ts-expect-error the read state has only the fields asked for
+    if (room?.lit) return [];
+    return room && !room.deleted ? [{ type: 'LampLit', data: { by: 'the room' } }] : reject('NO_ROOM', 'no room');
+  },
+});
+
+it('the built-in world’s runtime is typed with every kind’s commands: mobiles and shops need no casts', async () => {
+  const runtime = createRuntime({ store: { kind: 'sqlite', path: ':memory:' } });
+  const rat = runtime.execute({ type: 'CreateMobile', id: 'rat', name: 'a rat', roomId: 'hall', stats: { hp: 3, attack: 1 }, route: ['hall'], wanderEveryMs: 1000 });
+  // @ts-expect-error a mobile command with a missing field
+  const missing = runtime.execute({ type: 'OpenShop', id: 'shop' }).catch((e: { code: string }) => e.code);
+  expect([(await rat).events.map((e) => e.type), await missing]).toEqual([['MobileCreated', 'MobileStartedWandering'], 'VALIDATION']);
+  await runtime.close();
+});
+
+// Given a definition, `reads.of` types the state from its state schema.
+defineAggregate({
+  ...lamp,
+  decide(_state, command, reads) {
+    const other = reads.of(lamp, command.id);
+    const lit: boolean | undefined = other?.lit;
+    // @ts-expect-error a lamp's state has no such field
+    if (other?.brightness) return [];
+    return lit ? reject('ALREADY_LIT', 'the other lamp is lit') : [];
+  },
+});

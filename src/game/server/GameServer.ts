@@ -120,6 +120,11 @@ export class GameServer {
     };
   }
 
+  /** Tells everyone playing in a room something (game notices: a creature arriving, say). */
+  toRoom(roomId: string, text: string): void {
+    this.#toRoom(roomId, text);
+  }
+
   /** Starts listening; resolves with the bound address (port 0 picks a free one). */
   async start(): Promise<AddressInfo> {
     return this.#connections.listen(this.#o.host, this.#o.port);

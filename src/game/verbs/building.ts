@@ -59,7 +59,7 @@ export const buildingVerbs: readonly Verb[] = [
       const route = [ctx.here, ...neighbours.flatMap((room) => [room, ctx.here])].slice(0, 64);
       const id = `mob:${randomUUID()}`;
       const wanderEveryMs = Math.max(1, Number(every?.[1] ?? 30)) * 1000;
-      await ctx.m.runtime.execute({ type: 'CreateMobile', id, name, roomId: ctx.here, stats: { hp: 10, attack: 1 }, route, wanderEveryMs } as never);
+      await ctx.m.runtime.execute({ type: 'CreateMobile', id, name, roomId: ctx.here, stats: { hp: 10, attack: 1 }, route, wanderEveryMs });
       ctx.reply(`You conjure ${name} (${id}).`);
     },
   },

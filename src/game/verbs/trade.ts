@@ -92,7 +92,7 @@ export const tradeVerbs: readonly Verb[] = [
       if (!what) return ctx.reply('Buy what?');
       const ware = here.wares.find((w) => w.item.toLowerCase() === what);
       try {
-        await buy(ctx.m.runtime, { shopId: here.shop.id, buyerId: ctx.me, item: ware?.item ?? what, itemId: `obj:${randomUUID()}` });
+        await buy(ctx.m.runtime, { shopId: here.shop.id, buyerId: ctx.me, item: ware?.item ?? what, itemId: `obj:${randomUUID()}` }, ctx.m.metadata);
       } catch (error) {
         return ctx.reply(await refusal(ctx, error, ware?.item ?? what, here.shop, ware));
       }
@@ -111,7 +111,7 @@ export const tradeVerbs: readonly Verb[] = [
       if (!thing) return ctx.notFound(`You carry no ${ctx.rest || 'such thing'}.`);
       const ware = here.wares.find((w) => w.item === thing.generic);
       try {
-        await sell(ctx.m.runtime, { shopId: here.shop.id, sellerId: ctx.me, itemId: thing.id });
+        await sell(ctx.m.runtime, { shopId: here.shop.id, sellerId: ctx.me, itemId: thing.id }, ctx.m.metadata);
       } catch (error) {
         return ctx.reply(await refusal(ctx, error, thing.name, here.shop, ware));
       }

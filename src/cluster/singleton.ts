@@ -193,7 +193,7 @@ export class SingletonLease {
     if (!held) return;
     this.#held = undefined;
     this.stats.lost += 1;
-    this.#logger.warn('singleton: lost', { singleton: this.name, node: this.node, epoch: held.epoch, reason });
+    this.#logger[reason === 'closed' ? 'info' : 'warn']('singleton: lost', { singleton: this.name, node: this.node, epoch: held.epoch, reason });
     this.#hooks.onLost?.(held.epoch, reason);
   }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { busMessageSubject, busPresenceSubject } from '../../src/cluster/busNats.ts';
 import { readCensus } from '../../src/cluster/singletonFollower.ts';
 import { loadConfig, type RuntimeConfig } from '../../src/config/loadConfig.ts';
 import type { ClusterConfig } from '../../src/game/clusterConfig.ts';
@@ -126,7 +127,14 @@ describe('the MUD on a cluster', () => {
 
     // who: both, on both nodes (presence crosses the bus).
     await check(ann, 'who', '2 online: Ann, Bob');
-    await check(bob, 'who', '2 online: Ann, Bob');
+    // Garbage on the bus subjects (not JSON, wrong shapes, a forged node name) is ignored; nothing breaks.
+    const nc = await nats.connect();
+    for (const body of ['not json', '{"from":"x"}', '{"type":"snapshot","node":"bad node","players":[]}', JSON.stringify({ type: 'enter', node: 'z', player: { id: 1 } })]) {
+      nc.publish(busMessageSubject(schema), body);
+      nc.publish(busPresenceSubject(schema), body);
+    }
+    await nc.flush();
+    await nc.close();
     // say in the shared room, tell and shout across nodes.
     await check(ann, 'say hello from a', 'You say');
     await bob.expect('Ann says, "hello from a"');
@@ -134,6 +142,7 @@ describe('the MUD on a cluster', () => {
     await ann.expect('Bob tells you, "psst, node b here"');
     await check(ann, 'shout anyone?', 'You shout');
     await bob.expect('Ann shouts, "anyone?"');
+    await check(bob, 'who', '2 online: Ann, Bob');
     // Room notices follow a player who walks away on another node; `look` there shows who is here.
     await check(bob, 'east', 'The Smithy');
     await ann.expect('Bob leaves east.');

@@ -19,8 +19,10 @@ export const singletonOptionsSchema = z.strictObject({
   name: z.string(),
   /** Lease TTL: a holder that stops renewing loses it after this (default 5,000 ms). */
   ttlMs: z.number().int().min(300).default(5000),
-  /** Renew, or try to take the lease, this often (default a fifth of the TTL). */
+  /** The holder renews this often (default a fifth of the TTL). */
   checkEveryMs: z.number().int().positive().optional(),
+  /** A standby looks at the lease and pings its holder this often: a killed holder is replaced within about this. */
+  standbyEveryMs: z.number().int().positive().default(250),
   /** The holder stops at renew-sent-time + TTL - margin, before the server can expire it (default a tenth of the TTL). */
   safetyMarginMs: z.number().int().positive().optional(),
   /** Replicas of the bucket: 3 on a 3-server NATS cluster, 1 on one server. */
@@ -56,9 +58,9 @@ const encoder = new TextEncoder();
  * reactors with side effects), on a JetStream KV key with a fencing epoch, as the shard leases are:
  * taken with create, renewed with compare-and-swap, released with a delete on the revision seen.
  * The holder stops at a local deadline before the server can expire the key (a paused holder resumes
- * past it and stops before doing anything). A standby pings the holder every check: "no responders"
- * means the holder's connection is gone (killed), and the standby deletes the key (CAS on the revision
- * it saw) and takes over without waiting for the TTL; a holder that is only slow or paused loses the
+ * past it and stops before doing anything). A standby pings the holder every `standbyEveryMs`: "no responders"
+ * on the same revision for a standby period means the holder's connection is gone (killed), and the
+ * standby deletes the key (CAS on the revision it saw) and takes over without waiting for the TTL; a holder that is only slow or paused loses the
  * lease by TTL. The epoch is for the work itself to fence a stale holder (see SingletonFollower).
  */
 export class SingletonLease {
@@ -75,6 +77,8 @@ export class SingletonLease {
   #holder: string | undefined;
   #ticking: Promise<void> | undefined;
   #closed = false;
+  #renewedAt = 0;
+  #suspect: { readonly revision: number; readonly since: number } | undefined;
   /** Counts for metrics and @stats. */
   readonly stats = { acquired: 0, lost: 0, tookOverByPing: 0 };
 
@@ -87,7 +91,9 @@ export class SingletonLease {
     this.#hooks = hooks;
     this.#logger = logger;
     this.#ping = nc.subscribe(singletonPingSubject(o.world, o.name, o.node), { callback: (_error, msg) => void msg.respond() });
-    this.#timer = setInterval(() => void this.tick(), o.checkEveryMs);
+    this.#timer = setInterval(() => {
+      if (!this.#held || performance.now() - this.#renewedAt >= o.checkEveryMs) void this.tick();
+    }, Math.min(o.checkEveryMs, o.standbyEveryMs));
     this.#timer.unref();
   }
 
@@ -142,7 +148,22 @@ export class SingletonLease {
     if (live(entry)) {
       const holder = holderOf(entry);
       this.#holder = holder;
-      if (holder !== this.node && (await this.#alive(holder))) return;
+      if (holder !== this.node) {
+        if (await this.#alive(holder)) {
+          this.#suspect = undefined;
+          return;
+        }
+        // "No responders" can also mean the holder's subscription has not reached this node's NATS server
+        // yet (interest propagates between servers asynchronously): believe it only when it persists for a
+        // standby period on the same revision (a live holder renews, changing the revision).
+        const s = this.#suspect;
+        if (!s || s.revision !== entry.revision) {
+          this.#suspect = { revision: entry.revision, since: performance.now() };
+          return;
+        }
+        if (performance.now() - s.since < this.#o.standbyEveryMs) return;
+      }
+      this.#suspect = undefined;
       // Its holder's connection is gone (or it is this node's entry from before a restart): remove exactly that entry.
       await this.#kv.delete(this.name, { previousSeq: entry.revision });
       if (holder !== this.node) this.stats.tookOverByPing += 1;
@@ -155,6 +176,7 @@ export class SingletonLease {
         return;
       }
       this.#held = { epoch, revision: epoch, deadline: sentAt + this.#o.ttlMs - this.#o.safetyMarginMs };
+      this.#renewedAt = sentAt;
       this.#holder = this.node;
       this.stats.acquired += 1;
       this.#logger.info('singleton: acquired', { singleton: this.name, node: this.node, epoch });
@@ -166,7 +188,7 @@ export class SingletonLease {
 
   async #renew(held: Held): Promise<void> {
     if (performance.now() >= held.deadline) return this.#lose('expired');
-    const sentAt = performance.now();
+    const sentAt = (this.#renewedAt = performance.now());
     try {
       held.revision = await this.#kv.update(this.name, encoder.encode(JSON.stringify({ node: this.node })), held.revision);
       held.deadline = sentAt + this.#o.ttlMs - this.#o.safetyMarginMs;

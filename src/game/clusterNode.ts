@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
+import { Gauge, type Registry } from 'prom-client';
 import { NatsBus } from '../cluster/busNats.ts';
 import { SingletonLease } from '../cluster/singleton.ts';
 import { censusHandler, readCensus, SingletonFollower } from '../cluster/singletonFollower.ts';
@@ -29,7 +30,7 @@ export interface ClusterNode {
  * game bus on it, and the competition for the read-side singleton, whose holder follows the shared
  * store into the cluster's PostgreSQL read model (the census) and fences older holders by epoch.
  */
-export async function joinCluster(config: ClusterConfig, store: EventStore, postgres: PostgresStoreOptions, logger: Logger): Promise<ClusterNode> {
+export async function joinCluster(config: ClusterConfig, store: EventStore, postgres: PostgresStoreOptions, logger: Logger, registry?: Registry): Promise<ClusterNode> {
   const nc = await connectNats(config);
   const pool = new pg.Pool({ connectionString: postgres.connectionString, max: 2 });
   pool.on('error', (error) => logger.warn('cluster: idle PostgreSQL connection failed', { error: describe(error) }));
@@ -50,6 +51,7 @@ export async function joinCluster(config: ClusterConfig, store: EventStore, post
       { onAcquired: (epoch) => inOrder(() => follower.start(epoch)), onLost: () => inOrder(() => follower.stop()) },
       logger,
     ));
+    if (registry) registerClusterMetrics(registry, bus, lease, follower);
     return {
       bus,
       lease,
@@ -83,6 +85,25 @@ export async function joinCluster(config: ClusterConfig, store: EventStore, post
     await nc.close().catch(() => undefined);
     throw error;
   }
+}
+
+/** Per-node gauges, read at scrape time: the cluster as this node sees it. */
+function registerClusterMetrics(registry: Registry, bus: NatsBus, lease: SingletonLease, follower: SingletonFollower): void {
+  const gauge = (name: string, help: string, value: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(value());
+      },
+    });
+  gauge('aethyr_cluster_nodes', 'Game nodes this node hears on the bus (itself included)', () => bus.nodes().length);
+  gauge('aethyr_cluster_players_online', 'Players online in the whole world, as this node sees them', () => bus.online().length);
+  gauge('aethyr_cluster_node_players', 'Players connected to this node', () => bus.nodes()[0]?.players ?? 0);
+  gauge('aethyr_cluster_readside_held', '1 while this node holds the read-side singleton', () => (lease.current() === undefined ? 0 : 1));
+  gauge('aethyr_cluster_readside_acquisitions', 'Times this node took the read-side singleton', () => lease.stats.acquired);
+  gauge('aethyr_cluster_readside_position', 'Store position the cluster read model reached on this node (0 when not the holder)', () => (lease.current() === undefined ? 0 : follower.position));
 }
 
 function connectNats(config: ClusterConfig): Promise<NatsConnection> {

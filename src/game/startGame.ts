@@ -48,7 +48,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   let node: ClusterNode | undefined;
   if (cluster) {
     if (config.store.kind !== 'postgres') throw new ConfigError(`a cluster needs the shared PostgreSQL store (store.kind is ${config.store.kind})`);
-    node = await joinCluster(cluster, runtime.store, config.store, logger).catch(async (error: unknown) => {
+    node = await joinCluster(cluster, runtime.store, config.store, logger, metrics.registry).catch(async (error: unknown) => {
       await projections.close();
       await runtime.close();
       throw error;

@@ -14,6 +14,8 @@ import { silentLogger } from '../../src/runtime/logger.ts';
 import { check, MudClient } from '../support/mudClient.ts';
 import { NatsCluster } from '../support/natsCluster.ts';
 import { isRunning } from '../support/serverProcess.ts';
+import { freePort } from '../support/freePort.ts';
+import { existsSync } from 'node:fs';
 
 // Real NATS (3 servers, JetStream), the run's real PostgreSQL, real sockets; a fresh schema per test.
 let nats: NatsCluster;
@@ -154,6 +156,12 @@ describe('the MUD on a cluster', () => {
     await check(ann, 'give sword to bob', 'You give a short sword to Bob');
     await bob.expect('Ann gives you a short sword.');
     await check(bob, 'inventory', 'a short sword');
+    const scraped = await Promise.all([a, b].map(async (g) => (await fetch(`http://127.0.0.1:${g.metrics.port}/metrics`)).text()));
+    for (const text of scraped) {
+      expect(text).toMatch(/^aethyr_cluster_nodes 2$/m);
+      expect(text).toMatch(/^aethyr_cluster_players_online 2$/m);
+    }
+    expect(scraped.map((t) => /^aethyr_cluster_readside_held (\d)$/m.exec(t)?.[1]).sort()).toEqual(['0', '1']);
 
     // The census is the cluster's read model, kept once by the singleton's holder: it equals the store.
     const counts = await censusCaughtUp(schema);
@@ -253,5 +261,33 @@ describe('the MUD on a cluster', () => {
     const counts = await censusCaughtUp(schema);
     expect(counts.get('PlayerCreated')).toBe(3);
     expect(await epochOf()).toBeGreaterThan(epochBefore); // a new holder fenced the old one's epoch
+  });
+
+  it('npm run cluster: NATS, PostgreSQL and a game node on loopback, a playable world, and Ctrl-C stops it all', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cluster/devCluster.ts', '--nodes', '1', '--port', String(port), '--world', 'devtest'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(child);
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      const seen = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Ctrl-C stops everything.')) resolve();
+      };
+      child.stdout!.on('data', seen);
+      child.stderr!.on('data', seen);
+      child.once('exit', (code) => reject(new Error(`npm run cluster exited with ${code}: ${out}`)));
+    });
+    expect(out).toContain(`telnet 127.0.0.1 ${port}     (node n1)`);
+    const dataDirs = [...out.matchAll(/(\/\S*aethyr-(?:nats|postgres)-\w+)/g)].map((m) => m[1]!);
+    expect(dataDirs).toHaveLength(2);
+    const player = await client(port);
+    await player.login('Dev', 'secret-d', true);
+    await check(player, '@stats', /read-side singleton: held by n1/);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    await new Promise<void>((r) => (player.closed ? r() : player.socket.once('close', () => r())));
+    expect(out).toContain('Stopped. Every acknowledged change is in the store.');
+    for (const d of dataDirs) expect(existsSync(d)).toBe(false);
   });
 });

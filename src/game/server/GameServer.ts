@@ -114,7 +114,7 @@ export class GameServer {
       get connections() {
         return server.sessions;
       },
-      toRoom: (roomId, text, ...except) => o.bus.send({ to: 'room', roomId, text, except: [...except] }),
+      toRoom: (roomId, text, ...except) => this.#toRoom(roomId, text, ...except),
       tell: (playerId, text) => o.bus.send({ to: 'player', playerId, text }),
       shout: (text, ...except) => o.bus.send({ to: 'all', text, except: [...except] }),
       moved: (session, roomId) => {
@@ -188,7 +188,7 @@ export class GameServer {
     if (session.playerId && this.#online.get(session.playerId) === session) {
       this.#online.delete(session.playerId);
       this.#o.bus.left(session.playerId);
-      if (session.roomId) this.#world.toRoom(session.roomId, `${session.playerName} fades away.`, session.playerId);
+      if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} fades away.`, session.playerId);
     }
   }
 
@@ -326,7 +326,7 @@ export class GameServer {
     this.#o.bus.entered({ id: player.id, name: player.name, roomId: session.roomId });
     this.#colors.set(session, player.attributes['color'] !== false);
     session.send(`Welcome, ${player.name}.`);
-    this.#world.toRoom(session.roomId, `${player.name} appears.`, player.id);
+    this.#toRoom(session.roomId, `${player.name} appears.`, player.id);
     this.#say(session, await describeRoom(this.#world, session));
   }
 
@@ -397,6 +397,11 @@ export class GameServer {
   /** Something that happened to a player while they may be typing: formatted as `#say` does, on a fresh line, prompt redrawn. */
   #notify(session: Session, text: string): void {
     session.notify(this.#format(session, text));
+  }
+
+  /** Tells everyone in a room but the players `except`, on every node (through the bus). */
+  #toRoom(roomId: string, text: string, ...except: readonly string[]): void {
+    this.#o.bus.send({ to: 'room', roomId, text, except: [...except] });
   }
 
   /** A message from the bus, for the players connected here. */

@@ -181,7 +181,7 @@ describe('the MUD on a cluster', () => {
     await check(second, 'who', '1 online: Cat');
   });
 
-  it('kill -9 of a node process drops only its players; they reconnect elsewhere to the same world, and the read-side singleton fails over', async () => {
+  it('kill -9 of a node process drops only its players; they reconnect elsewhere to the same world; the read-side singleton fails over after the kill and after a pause (SIGSTOP), without double counting', async () => {
     const schema = freshSchema();
     const world = schema;
     const conf = join(dir, `${schema}.yml`);
@@ -260,7 +260,28 @@ describe('the MUD on a cluster', () => {
     expect(after).toMatch(/held by n[23]/);
     const counts = await censusCaughtUp(schema);
     expect(counts.get('PlayerCreated')).toBe(3);
-    expect(await epochOf()).toBeGreaterThan(epochBefore); // a new holder fenced the old one's epoch
+    const epochAfterKill = await epochOf();
+    expect(epochAfterKill).toBeGreaterThan(epochBefore); // a new holder fenced the old one's epoch
+
+    // The new holder is paused (SIGSTOP) longer than its lease: pings time out (it is not gone), so the lease
+    // expires (2 s) and the third node takes over; resumed, the paused node writes nothing more.
+    const holder = /held by (n[23])/.exec(after)![1]!;
+    const [paused, awakePlayer] = holder === 'n2' ? [n2, again] : [n3, bob];
+    paused.child.kill('SIGSTOP');
+    try {
+      const until = Date.now() + 15_000;
+      while ((await epochOf()) === epochAfterKill) {
+        if (Date.now() > until) throw new Error('nobody took the read side over from the paused holder');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await check(awakePlayer, 'color on', 'Colours are');
+      await censusCaughtUp(schema);
+    } finally {
+      paused.child.kill('SIGCONT');
+    }
+    await check(awakePlayer, 'color off', 'Colours are off.');
+    const final = await censusCaughtUp(schema); // counted once: the resumed node did not add its own batch
+    expect(final.get('GameObjectAttributeUpdated')).toBe((await storeCensus(schema)).byType.get('GameObjectAttributeUpdated'));
   });
 
   it('npm run cluster: NATS, PostgreSQL and a game node on loopback, a playable world, and Ctrl-C stops it all', async () => {

@@ -106,12 +106,17 @@ function registerClusterMetrics(registry: Registry, bus: NatsBus, lease: Singlet
   gauge('aethyr_cluster_readside_position', 'Store position the cluster read model reached on this node (0 when not the holder)', () => (lease.current() === undefined ? 0 : follower.position));
 }
 
-function connectNats(config: ClusterConfig): Promise<NatsConnection> {
-  return connect({
-    servers: [...config.servers],
-    name: `aethyr-${config.world}-${config.node}`,
-    maxReconnectAttempts: -1,
-    reconnectTimeWait: 250,
-    ...(config.credentialsFile !== undefined && { authenticator: credsAuthenticator(readFileSync(config.credentialsFile)) }),
-  });
+/** Connects to the first reachable server (then reconnects among all of them forever); one clear line if none answers. */
+async function connectNats(config: ClusterConfig): Promise<NatsConnection> {
+  try {
+    return await connect({
+      servers: [...config.servers],
+      name: `aethyr-${config.world}-${config.node}`,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...(config.credentialsFile !== undefined && { authenticator: credsAuthenticator(readFileSync(config.credentialsFile)) }),
+    });
+  } catch (error) {
+    throw new Error(`cluster.nats.servers: no NATS server answers at ${config.servers.join(', ')} (${describe(error)})`, { cause: error });
+  }
 }

@@ -169,6 +169,15 @@ describe('the MUD on a cluster', () => {
     expect(counts.get('RoomCreated')).toBe(5);
   });
 
+  it('a node that reaches no NATS server refuses to start in one line naming the option', async () => {
+    const schema = freshSchema();
+    const config = { ...clusterConfig('a', schema), servers: ['nats://127.0.0.1:1'] };
+    await expect(startGame(serverConfig(schema, 'a'), silentLogger, config)).rejects.toThrow(/^cluster\.nats\.servers: no NATS server answers at nats:\/\/127\.0\.0\.1:1 \(/);
+    // What it did before (the seed: acknowledged, durable) stays; a node that reaches NATS starts on it.
+    const a = await node(schema, 'a');
+    expect(a.seeded).toBe(false);
+  });
+
   it('a logged-in player who logs in on another node is moved there; the old session is closed', async () => {
     const schema = freshSchema();
     const a = await node(schema, 'a');

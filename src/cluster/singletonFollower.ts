@@ -73,9 +73,14 @@ export class SingletonFollower {
     return this.#follower?.position ?? 0;
   }
 
-  /** Creates the checkpoint table and the handler's tables (any node may; idempotent). */
+  /**
+   * Creates the checkpoint table and the handler's tables (any node may; idempotent). Under a transaction
+   * advisory lock: two nodes starting together would otherwise race in CREATE ... IF NOT EXISTS (PostgreSQL
+   * then fails one of them with a duplicate key in its catalog).
+   */
   setup(): Promise<void> {
-    this.#ready ??= this.#withClient(async (client) => {
+    this.#ready ??= this.#transaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`aethyr-cluster-setup:${this.#schema}`]);
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${q(this.#schema)}`);
       await client.query(`CREATE TABLE IF NOT EXISTS ${q(this.#schema)}.cluster_checkpoints (name text PRIMARY KEY, position bigint NOT NULL, epoch bigint NOT NULL)`);
       await this.#handler.setup?.(client, this.#schema);
@@ -120,23 +125,16 @@ export class SingletonFollower {
   async #batch(events: StoredEvent[]): Promise<number | undefined> {
     const epoch = this.#epoch;
     try {
-      return await this.#withClient(async (client) => {
-        await client.query('BEGIN');
-        try {
-          const row = await client.query<{ position: string; epoch: string }>(`SELECT position, epoch FROM ${q(this.#schema)}.cluster_checkpoints WHERE name = $1 FOR UPDATE`, [this.#handler.name]);
-          const current = row.rows[0];
-          if (!current || Number(current.epoch) > epoch) throw new SingletonFencedError(this.#handler.name, epoch, Number(current?.epoch ?? 0));
-          const after = Number(current.position);
-          const fresh = events.filter((e) => e.position > after);
-          const reached = Math.max(after, events.at(-1)!.position);
-          if (fresh.length > 0) await this.#handler.handle(fresh, client, this.#schema);
-          await client.query(`UPDATE ${q(this.#schema)}.cluster_checkpoints SET position = $2 WHERE name = $1`, [this.#handler.name, reached]);
-          await client.query('COMMIT');
-          return reached;
-        } catch (error) {
-          await client.query('ROLLBACK').catch(() => undefined);
-          throw error;
-        }
+      return await this.#transaction(async (client) => {
+        const row = await client.query<{ position: string; epoch: string }>(`SELECT position, epoch FROM ${q(this.#schema)}.cluster_checkpoints WHERE name = $1 FOR UPDATE`, [this.#handler.name]);
+        const current = row.rows[0];
+        if (!current || Number(current.epoch) > epoch) throw new SingletonFencedError(this.#handler.name, epoch, Number(current?.epoch ?? 0));
+        const after = Number(current.position);
+        const fresh = events.filter((e) => e.position > after);
+        const reached = Math.max(after, events.at(-1)!.position);
+        if (fresh.length > 0) await this.#handler.handle(fresh, client, this.#schema);
+        await client.query(`UPDATE ${q(this.#schema)}.cluster_checkpoints SET position = $2 WHERE name = $1`, [this.#handler.name, reached]);
+        return reached;
       });
     } catch (error) {
       if (!(error instanceof SingletonFencedError)) throw error;
@@ -144,6 +142,21 @@ export class SingletonFollower {
       this.#options.onFenced?.(error);
       return undefined; // pauses the follower; the lease's onLost stops it for good
     }
+  }
+
+  /** `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.#withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
   }
 
   async #withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -26,12 +26,11 @@ export interface ClusterNode {
 }
 
 /**
- * Joins the world's cluster: one NATS connection (every server listed, reconnecting among them), the
+ * Joins the world's cluster over `nc` (from connectNats; closed with the node, or on failure here): the
  * game bus on it, and the competition for the read-side singleton, whose holder follows the shared
  * store into the cluster's PostgreSQL read model (the census) and fences older holders by epoch.
  */
-export async function joinCluster(config: ClusterConfig, store: EventStore, postgres: PostgresStoreOptions, logger: Logger, registry?: Registry): Promise<ClusterNode> {
-  const nc = await connectNats(config);
+export async function joinCluster(nc: NatsConnection, config: ClusterConfig, store: EventStore, postgres: PostgresStoreOptions, logger: Logger, registry?: Registry): Promise<ClusterNode> {
   const pool = new pg.Pool({ connectionString: postgres.connectionString, max: 2 });
   pool.on('error', (error) => logger.warn('cluster: idle PostgreSQL connection failed', { error: describe(error) }));
   const schema = postgres.schema ?? 'aethyr';
@@ -107,7 +106,7 @@ function registerClusterMetrics(registry: Registry, bus: NatsBus, lease: Singlet
 }
 
 /** Connects to the first reachable server (then reconnects among all of them forever); one clear line if none answers. */
-async function connectNats(config: ClusterConfig): Promise<NatsConnection> {
+export async function connectNats(config: ClusterConfig): Promise<NatsConnection> {
   try {
     return await connect({
       servers: [...config.servers],

@@ -11,7 +11,7 @@ import { GameServer } from './server/GameServer.ts';
 import { Manager } from './Manager.ts';
 import { seedWorld } from './seed.ts';
 import type { ClusterConfig } from './clusterConfig.ts';
-import { joinCluster, type ClusterNode } from './clusterNode.ts';
+import { connectNats, joinCluster, type ClusterNode } from './clusterNode.ts';
 
 export interface RunningGame {
   readonly game: AddressInfo;
@@ -35,7 +35,13 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   // Until shard routing gives every aggregate one owner node, a cluster node keeps no idle actor: another
   // node may change any aggregate, so each command and read hydrates from the shared store (snapshot + tail)
   // and a command that races another node's is re-decided by the store's expected-version check.
-  const runtime = await openRuntime(cluster ? { ...config, idleTimeoutMs: 1 } : config, { metrics, logger });
+  if (cluster && config.store.kind !== 'postgres') throw new ConfigError(`a cluster needs the shared PostgreSQL store (store.kind is ${config.store.kind})`);
+  // A node reaches NATS before it touches the world: one that cannot join the cluster writes nothing.
+  const nc = cluster ? await connectNats(cluster) : undefined;
+  const runtime = await openRuntime(cluster ? { ...config, idleTimeoutMs: 1 } : config, { metrics, logger }).catch(async (error: unknown) => {
+    await nc?.close();
+    throw error;
+  });
   const projections = createProjections(runtime.store, { path: config.projections.path, batchSize: config.projections.batchSize, pollMs: config.projections.pollMs, metrics, logger });
   projections.start();
   const manager = new Manager(runtime, { actorId: 'server' });
@@ -46,9 +52,8 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   const [builder] = projections.readModel.admins();
   if (builder) await manager.as('seed').recordFirstBuilder(builder.id);
   let node: ClusterNode | undefined;
-  if (cluster) {
-    if (config.store.kind !== 'postgres') throw new ConfigError(`a cluster needs the shared PostgreSQL store (store.kind is ${config.store.kind})`);
-    node = await joinCluster(cluster, runtime.store, config.store, logger, metrics.registry).catch(async (error: unknown) => {
+  if (cluster && nc && config.store.kind === 'postgres') {
+    node = await joinCluster(nc, cluster, runtime.store, config.store, logger, metrics.registry).catch(async (error: unknown) => {
       await projections.close();
       await runtime.close();
       throw error;

@@ -1,3 +1,4 @@
+import { isCommandRejectedError } from '../errors.ts';
 import type { Manager } from './Manager.ts';
 import type { WorldCommand } from '../world/kinds.ts';
 
@@ -5,7 +6,8 @@ import type { WorldCommand } from '../world/kinds.ts';
 export const START_ROOM = 'room:square';
 
 /**
- * Seeds a small world on first start (a no-op when the start room exists): a handful of rooms with
+ * Seeds a small world on first start (a no-op when the start room exists, or when another node of a
+ * cluster creates it first: the start room is created first and only once): a handful of rooms with
  * exits both ways, and items to pick up, wear and wield. Everything goes through the Manager, so the
  * seed is events like any other change.
  */
@@ -18,7 +20,15 @@ export async function seedWorld(manager: Manager): Promise<boolean> {
     { id: 'room:cellar', name: 'Tavern Cellar', description: 'Barrels in the dark. Something drips.' },
     { id: 'room:garden', name: 'Herb Garden', description: 'Neat beds of sage and thyme behind a low wall.' },
   ];
-  for (const room of rooms) await manager.createRoom(room);
+  const [first, ...others] = rooms;
+  try {
+    await manager.createRoom(first!);
+  } catch (error) {
+    // Another node of a cluster, starting at the same time, is seeding: its seed is the world's.
+    if (isCommandRejectedError(error) && error.reason === 'ALREADY_EXISTS') return false;
+    throw error;
+  }
+  for (const room of others) await manager.createRoom(room);
   await manager.digExit(START_ROOM, 'east', 'room:smithy', 'west');
   await manager.digExit(START_ROOM, 'north', 'room:tavern', 'south');
   await manager.digExit('room:tavern', 'down', 'room:cellar', 'up');

@@ -6,25 +6,43 @@ import { collectProcessMetrics } from '../metrics/processMetrics.ts';
 import { createProjections } from '../projections/projections.ts';
 import { stderrLogger, type Logger } from '../runtime/logger.ts';
 import { openRuntime } from '../openRuntime.ts';
+import { ConfigError } from '../errors.ts';
 import { GameServer } from './server/GameServer.ts';
 import { Manager } from './Manager.ts';
 import { seedWorld } from './seed.ts';
 import { followNotices } from './notices.ts';
+import type { ClusterConfig } from './clusterConfig.ts';
+import { connectNats, joinCluster, type ClusterNode } from './clusterNode.ts';
 
 export interface RunningGame {
   readonly game: AddressInfo;
   readonly metrics: AddressInfo;
   readonly storeKind: 'sqlite' | 'immudb' | 'postgres';
   readonly seeded: boolean;
+  /** This node's part of the cluster, when started with one. */
+  readonly cluster: ClusterNode | undefined;
   /** Graceful stop: no new connections, in-flight commands finish, then everything closes. */
   stop(): Promise<void>;
 }
 
-/** Opens the world (store, runtime, projections), seeds it on first start, and starts the servers. */
-export async function startGame(config: RuntimeConfig, logger: Logger = stderrLogger): Promise<RunningGame> {
+/**
+ * Opens the world (store, runtime, projections), seeds it on first start, and starts the servers. With
+ * `cluster` (and the shared PostgreSQL store), the node also joins its world's cluster: players hear
+ * the other nodes' players through the NATS game bus, and the read-side singleton runs on one node.
+ */
+export async function startGame(config: RuntimeConfig, logger: Logger = stderrLogger, cluster?: ClusterConfig): Promise<RunningGame> {
   const metrics = createMetrics();
   collectProcessMetrics(metrics.registry);
-  const runtime = await openRuntime(config, { metrics, logger });
+  // Until shard routing gives every aggregate one owner node, a cluster node keeps no idle actor: another
+  // node may change any aggregate, so each command and read hydrates from the shared store (snapshot + tail)
+  // and a command that races another node's is re-decided by the store's expected-version check.
+  if (cluster && config.store.kind !== 'postgres') throw new ConfigError(`a cluster needs the shared PostgreSQL store (store.kind is ${config.store.kind})`);
+  // A node reaches NATS before it touches the world: one that cannot join the cluster writes nothing.
+  const nc = cluster ? await connectNats(cluster) : undefined;
+  const runtime = await openRuntime(cluster ? { ...config, idleTimeoutMs: 1 } : config, { metrics, logger }).catch(async (error: unknown) => {
+    await nc?.close();
+    throw error;
+  });
   const projections = createProjections(runtime.store, { path: config.projections.path, batchSize: config.projections.batchSize, pollMs: config.projections.pollMs, metrics, logger });
   projections.start();
   const manager = new Manager(runtime, { actorId: 'server' });
@@ -34,8 +52,16 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
   await projections.catchUp();
   const [builder] = projections.readModel.admins();
   if (builder) await manager.as('seed').recordFirstBuilder(builder.id);
-  const server = new GameServer({ manager, metrics, projections, logger, ...config.server });
-  followNotices(runtime, server); // room notices from other aggregates' events (a mobile arriving); ends with the runtime
+  let node: ClusterNode | undefined;
+  if (cluster && nc && config.store.kind === 'postgres') {
+    node = await joinCluster(nc, cluster, runtime.store, config.store, logger, metrics.registry).catch(async (error: unknown) => {
+      await projections.close();
+      await runtime.close();
+      throw error;
+    });
+  }
+  const server = new GameServer({ manager, metrics, projections, logger, ...config.server, ...(node && { bus: node.bus, cluster: () => node.describe() }) });
+  followNotices(runtime, server); // room notices from other aggregates' events (a mobile arriving), through the bus on a cluster; ends with the runtime
   const game = await server.start();
   const http = await startMetricsServer({
     registry: metrics.registry,
@@ -57,6 +83,7 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
         projection: readSide.projector,
         failedReactors: readSide.failedReactors,
         ...(shadowReplay && { shadowReplay }),
+        ...(node && { cluster: node.health() }),
       };
     },
   });
@@ -66,9 +93,11 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
     metrics: http.address,
     storeKind: runtime.storeKind,
     seeded,
+    cluster: node,
     stop: () =>
       (stopping ??= (async () => {
         await server.stop();
+        await node?.close();
         await new Promise((resolve) => http.server.close(resolve));
         await projections.close();
         await runtime.close();

@@ -1,5 +1,6 @@
 import type { AddressInfo, Socket } from 'node:net';
 import type { AggregateState } from '../../world/state.ts';
+import { InProcessBus, type GameBus, type GameMessage } from '../../cluster/bus.ts';
 import { describe, isCommandRejectedError, isNotFoundError, isRuntimeError } from '../../errors.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Projections } from '../../projections/projections.ts';
@@ -24,6 +25,10 @@ export interface GameServerOptions {
   readonly host?: string;
   readonly port?: number;
   readonly logger?: Logger;
+  /** How players on this node hear the others (default: this process only). */
+  readonly bus?: GameBus;
+  /** What `@stats` shows about the cluster (lines); absent in single-process mode. */
+  readonly cluster?: () => Promise<readonly string[]>;
   readonly maxConnections?: number;
   readonly maxLineBytes?: number;
   /** Commands per client: burst, then per second (default 20, 10). */
@@ -55,7 +60,7 @@ type LoginStage =
  * here keeps world state of its own: who is connected, and where they stand as read from the store.
  */
 export class GameServer {
-  readonly #o: Required<GameServerOptions>;
+  readonly #o: Required<Omit<GameServerOptions, 'cluster'>> & Pick<GameServerOptions, 'cluster'>;
   readonly #connections: Connections;
   readonly #login = new Map<Session, LoginStage>();
   readonly #online = new Map<string, Session>();
@@ -83,6 +88,7 @@ export class GameServer {
       loginTimeoutMs: 60_000,
       idleTimeoutMs: 3_600_000,
       shutdownGraceMs: 5000,
+      bus: new InProcessBus(),
       ...options,
     };
     const o = this.#o;
@@ -104,20 +110,30 @@ export class GameServer {
       manager: this.#o.manager,
       metrics: this.#o.metrics,
       projections: this.#o.projections,
-      online: () => [...this.#online.values()],
+      online: () => o.bus.online(),
       get connections() {
         return server.sessions;
       },
-      toRoom: (roomId, text, except) => this.#toRoom(roomId, text, except),
-      notify: (session, text) => this.#notify(session, text),
+      toRoom: (roomId, text, ...except) => this.#toRoom(roomId, text, ...except),
+      tell: (playerId, text) => o.bus.send({ to: 'player', playerId, text }),
+      shout: (text, ...except) => o.bus.send({ to: 'all', text, except: [...except] }),
+      moved: (session, roomId) => {
+        session.roomId = roomId;
+        if (session.playerId) o.bus.moved(session.playerId, roomId);
+      },
+      cluster: () => o.cluster?.(),
       setColors: (session, on) => {
         this.#colors.set(session, on);
       },
       signOff: (session, farewell) => {
-        if (session.playerId) this.#online.delete(session.playerId);
+        if (session.playerId && this.#online.get(session.playerId) === session) {
+          this.#online.delete(session.playerId);
+          o.bus.left(session.playerId);
+        }
         session.close(farewell);
       },
     };
+    o.bus.attach((message) => this.#deliver(message));
   }
 
   /** Tells everyone playing in a room something (game notices: a creature arriving, say). */
@@ -176,7 +192,8 @@ export class GameServer {
     this.#o.metrics.sessions.set(this.#connections.size);
     if (session.playerId && this.#online.get(session.playerId) === session) {
       this.#online.delete(session.playerId);
-      if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} fades away.`, session);
+      this.#o.bus.left(session.playerId);
+      if (session.roomId) this.#toRoom(session.roomId, `${session.playerName} fades away.`, session.playerId);
     }
   }
 
@@ -309,9 +326,12 @@ export class GameServer {
       session.roomId = START_ROOM;
     }
     this.#online.set(player.id, session);
+    // A session of this player on another node is closed there (here, `previous` already was).
+    this.#o.bus.send({ to: 'takeover', playerId: player.id, node: this.#o.bus.node, text: 'You have logged in from elsewhere.' });
+    this.#o.bus.entered({ id: player.id, name: player.name, roomId: session.roomId });
     this.#colors.set(session, player.attributes['color'] !== false);
     session.send(`Welcome, ${player.name}.`);
-    this.#toRoom(session.roomId, `${player.name} appears.`, session);
+    this.#toRoom(session.roomId, `${player.name} appears.`, player.id);
     this.#say(session, await describeRoom(this.#world, session));
   }
 
@@ -384,9 +404,37 @@ export class GameServer {
     session.notify(this.#format(session, text));
   }
 
-  #toRoom(roomId: string, text: string, except?: Session): void {
-    for (const session of this.#online.values()) {
-      if (session !== except && session.roomId === roomId) this.#notify(session, text);
+  /** Tells everyone in a room but the players `except`, on every node (through the bus). */
+  #toRoom(roomId: string, text: string, ...except: readonly string[]): void {
+    this.#o.bus.send({ to: 'room', roomId, text, except: [...except] });
+  }
+
+  /** A message from the bus, for the players connected here. */
+  #deliver(message: GameMessage): void {
+    switch (message.to) {
+      case 'room':
+        for (const [id, session] of this.#online) if (session.roomId === message.roomId && !message.except.includes(id)) this.#notify(session, message.text);
+        return;
+      case 'all':
+        for (const [id, session] of this.#online) if (!message.except.includes(id)) this.#notify(session, message.text);
+        return;
+      case 'player': {
+        const session = this.#online.get(message.playerId);
+        if (session) this.#notify(session, message.text);
+        return;
+      }
+      case 'takeover': {
+        const session = this.#online.get(message.playerId);
+        if (!session) return;
+        this.#online.delete(message.playerId);
+        this.#o.bus.left(message.playerId);
+        session.close(message.text);
+        return;
+      }
+      default: {
+        const _exhaustive: never = message;
+        throw new Error(`unknown game message ${String(_exhaustive)}`);
+      }
     }
   }
 

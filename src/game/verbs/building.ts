@@ -118,10 +118,11 @@ export const buildingVerbs: readonly Verb[] = [
     name: '@stats',
     who: 'builder',
     usage: '@stats',
-    help: 'Counts of events, aggregates, snapshots, live actors and sessions.',
+    help: 'Counts of events, aggregates, snapshots, live actors and sessions; on a cluster, its members, this node and who runs the read-side singleton.',
     async run(ctx) {
       const stats = await ctx.m.runtime.stats();
-      ctx.reply(`events ${stats.eventCount}, aggregates ${stats.aggregateCount}, snapshots ${stats.snapshotCount}, live actors ${stats.liveActors}, sessions ${ctx.world.connections}`);
+      const cluster = (await ctx.world.cluster()) ?? [];
+      ctx.reply([`events ${stats.eventCount}, aggregates ${stats.aggregateCount}, snapshots ${stats.snapshotCount}, live actors ${stats.liveActors}, sessions ${ctx.world.connections}`, ...cluster].join('\n'));
     },
   },
   {

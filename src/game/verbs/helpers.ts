@@ -2,6 +2,7 @@ import type { ObjectRow, ReadModel } from '../../projections/ReadModel.ts';
 import { playerId } from '../Manager.ts';
 import { START_ROOM } from '../seed.ts';
 import type { Session } from '../server/Session.ts';
+import type { OnlinePlayer } from '../../cluster/bus.ts';
 import { color } from './output.ts';
 import { mobileLine } from './trade.ts';
 import { matches } from './words.ts';
@@ -23,13 +24,13 @@ export const thingsIn = (read: ReadModel, holder: string): ObjectRow[] => read.c
 /** The first of `rows` whose name answers to `query`. */
 export const pick = <T extends { readonly name: string }>(rows: readonly T[], query: string): T | undefined => rows.find((r) => matches(r.name, query));
 
-/** Logged-in players standing in a room (but `except`). */
-export const peopleIn = (world: GameWorld, roomId: string, except?: Session): Session[] =>
-  world.online().filter((s) => s !== except && s.roomId === roomId);
+/** Players standing in a room, whichever node they are connected to (but the player `except`). */
+export const peopleIn = (world: GameWorld, roomId: string, except?: string): OnlinePlayer[] =>
+  world.online().filter((p) => p.id !== except && p.roomId === roomId);
 
 /** An online player by name, anywhere (or only in `roomId`). */
-export const onlinePlayer = (world: GameWorld, name: string, roomId?: string): Session | undefined =>
-  world.online().find((s) => s.playerName.toLowerCase() === name.trim().toLowerCase() && (roomId === undefined || s.roomId === roomId));
+export const onlinePlayer = (world: GameWorld, name: string, roomId?: string): OnlinePlayer | undefined =>
+  world.online().find((p) => p.name.toLowerCase() === name.trim().toLowerCase() && (roomId === undefined || p.roomId === roomId));
 
 /** A list as people say it: "a, b and c". */
 export const listing = (names: readonly string[]): string =>
@@ -66,7 +67,7 @@ export async function describeRoom(world: GameWorld, session: Session): Promise<
   const roomId = session.roomId ?? START_ROOM;
   const room = read.object(roomId);
   const items = thingsIn(read, roomId).map((i) => color.item(i.name));
-  const people = peopleIn(world, roomId, session).map((s) => color.person(s.playerName));
+  const people = peopleIn(world, roomId, session.playerId).map((p) => color.person(p.name));
   const exits = Object.keys(read.exitsOf(roomId));
   const shop = read.shopsIn(roomId)[0];
   return [

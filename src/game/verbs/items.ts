@@ -70,7 +70,7 @@ async function get(ctx: VerbContext): Promise<void> {
   if (items.length === 0) return ctx.notFound(what.toLowerCase() === 'all' ? `There is nothing to take${where || ' here'}.` : `You see no ${what}${from ? ` in ${from}` : ' here'}.`);
   const moved = await moveAll(ctx, items, source, ctx.me);
   ctx.reply(from ? `You take ${listing(moved)}${where}.` : `You pick up ${listing(moved)}.`);
-  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${from ? 'takes' : 'picks up'} ${listing(moved)}${where}.`, ctx.session);
+  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${from ? 'takes' : 'picks up'} ${listing(moved)}${where}.`, ctx.me);
 }
 
 async function drop(ctx: VerbContext): Promise<void> {
@@ -81,7 +81,7 @@ async function drop(ctx: VerbContext): Promise<void> {
   if (typeof chosen === 'string') return ctx.notFound(chosen);
   const moved = await moveAll(ctx, chosen, ctx.me, ctx.here);
   ctx.reply(`You drop ${listing(moved)}.`);
-  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} drops ${listing(moved)}.`, ctx.session);
+  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} drops ${listing(moved)}.`, ctx.me);
 }
 
 async function put(ctx: VerbContext): Promise<void> {
@@ -95,7 +95,7 @@ async function put(ctx: VerbContext): Promise<void> {
   if (typeof chosen === 'string') return ctx.notFound(chosen);
   const moved = await moveAll(ctx, chosen, ctx.me, box.id);
   ctx.reply(`You put ${listing(moved)} in ${color.item(box.name)}.`);
-  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} puts ${listing(moved)} in ${color.item(box.name)}.`, ctx.session);
+  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} puts ${listing(moved)} in ${color.item(box.name)}.`, ctx.me);
 }
 
 async function give(ctx: VerbContext): Promise<void> {
@@ -108,16 +108,14 @@ async function give(ctx: VerbContext): Promise<void> {
   }
   if (!what || !to) return ctx.reply('Give what to whom? (give <item> to <player>)');
   const other = onlinePlayer(ctx.world, to, ctx.here);
-  if (!other?.playerId || other === ctx.session) return ctx.notFound(`${to} is not here.`);
+  if (!other || other.id === ctx.me) return ctx.notFound(`${to} is not here.`);
   const read = await view(ctx.world);
   const chosen = chooseHeld(ctx, read, what, thingsIn(read, ctx.me), 'You carry nothing you could give (take off what you wear first).');
   if (typeof chosen === 'string') return ctx.notFound(chosen);
-  const moved = await moveAll(ctx, chosen, ctx.me, other.playerId);
-  ctx.reply(`You give ${listing(moved)} to ${color.person(other.playerName)}.`);
-  ctx.world.notify(other, `${color.person(ctx.session.playerName)} gives you ${listing(moved)}.`);
-  for (const s of ctx.world.online()) {
-    if (s !== ctx.session && s !== other && s.roomId === ctx.here) ctx.world.notify(s, `${color.person(ctx.session.playerName)} gives ${listing(moved)} to ${color.person(other.playerName)}.`);
-  }
+  const moved = await moveAll(ctx, chosen, ctx.me, other.id);
+  ctx.reply(`You give ${listing(moved)} to ${color.person(other.name)}.`);
+  ctx.world.tell(other.id, `${color.person(ctx.session.playerName)} gives you ${listing(moved)}.`);
+  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} gives ${listing(moved)} to ${color.person(other.name)}.`, ctx.me, other.id);
 }
 
 async function wearOrWield(ctx: VerbContext, wield: boolean): Promise<void> {
@@ -137,7 +135,7 @@ async function wearOrWield(ctx: VerbContext, wield: boolean): Promise<void> {
   if (occupant) return ctx.reply(`You are already ${using(slot)} ${occupant.name}${wield ? '' : ` on your ${slot}`}. Remove it first.`);
   await ctx.m.equip(ctx.me, item.id, slot);
   ctx.reply(wield ? `You wield ${color.item(item.name)}.` : `You wear ${color.item(item.name)} on your ${slot}.`);
-  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${wield ? 'wields' : 'puts on'} ${color.item(item.name)}.`, ctx.session);
+  ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${wield ? 'wields' : 'puts on'} ${color.item(item.name)}.`, ctx.me);
 }
 
 export const itemVerbs: readonly Verb[] = [
@@ -170,7 +168,7 @@ export const itemVerbs: readonly Verb[] = [
       await ctx.m.unequip(ctx.me, found.row.id, found.slot);
       const wielded = found.slot === 'wield';
       ctx.reply(wielded ? `You stop wielding ${color.item(found.row.name)}.` : `You take off ${color.item(found.row.name)}.`);
-      ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${wielded ? 'stops wielding' : 'takes off'} ${color.item(found.row.name)}.`, ctx.session);
+      ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} ${wielded ? 'stops wielding' : 'takes off'} ${color.item(found.row.name)}.`, ctx.me);
     },
   },
 ];

@@ -37,9 +37,9 @@ async function lookAt(ctx: VerbContext, what: string): Promise<void> {
   if (target) return ctx.reply(`Looking ${way}, you see ${color.room(read.object(target)?.name ?? 'somewhere')}.`);
   if (['me', 'self', 'myself'].includes(what.toLowerCase())) return ctx.reply(selfDescription(read, ctx));
   const person = onlinePlayer(ctx.world, what, ctx.here);
-  if (person?.playerId) {
-    const worn = gear(read, person.playerId);
-    return ctx.reply([`${color.person(person.playerName)} is here.`, ...(worn.length ? [`${person.playerName} has:`, ...worn] : [])].join('\n'));
+  if (person) {
+    const worn = gear(read, person.id);
+    return ctx.reply([`${color.person(person.name)} is here.`, ...(worn.length ? [`${person.name} has:`, ...worn] : [])].join('\n'));
   }
   const thing = pick(thingsIn(read, ctx.here), what) ?? pick(thingsIn(read, ctx.me), what);
   if (thing) return ctx.reply(describeThing(read, thing, ctx.session.admin));

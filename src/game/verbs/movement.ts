@@ -10,10 +10,10 @@ export async function walk(ctx: VerbContext, way: string): Promise<void> {
   const target = own((await ctx.m.room(ctx.here)).exits, way);
   if (!target) return ctx.notFound('You cannot go that way.');
   await ctx.m.moveTo(ctx.me, target);
-  world.toRoom(ctx.here, `${color.person(session.playerName)} leaves ${way}.`, session);
-  session.roomId = target;
+  world.toRoom(ctx.here, `${color.person(session.playerName)} leaves ${way}.`, ctx.me);
+  world.moved(session, target);
   const from = opposite(way);
-  world.toRoom(target, `${color.person(session.playerName)} arrives${from ? ` from the ${from}` : ''}.`, session);
+  world.toRoom(target, `${color.person(session.playerName)} arrives${from ? ` from the ${from}` : ''}.`, ctx.me);
   ctx.reply(await describeRoom(world, session));
 }
 

@@ -9,7 +9,7 @@ export const systemVerbs: readonly Verb[] = [
     usage: 'quit',
     help: 'Leaves the world. Everything you did is saved.',
     async run(ctx) {
-      if (ctx.session.roomId) ctx.world.toRoom(ctx.session.roomId, `${ctx.session.playerName} leaves the world.`, ctx.session);
+      if (ctx.session.roomId) ctx.world.toRoom(ctx.session.roomId, `${ctx.session.playerName} leaves the world.`, ctx.me);
       ctx.world.signOff(ctx.session, 'Goodbye. The world will remember you.');
     },
   },

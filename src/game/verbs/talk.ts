@@ -18,7 +18,7 @@ export const talkVerbs: readonly Verb[] = [
     async run(ctx) {
       if (!ctx.rest) return ctx.reply('Say what?');
       ctx.reply(`You say, "${color.speech(ctx.rest)}"`);
-      ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} says, "${color.speech(ctx.rest)}"`, ctx.session);
+      ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} says, "${color.speech(ctx.rest)}"`, ctx.me);
     },
   },
   {
@@ -31,7 +31,7 @@ export const talkVerbs: readonly Verb[] = [
       if (!ctx.rest) return ctx.reply('Emote what?');
       const text = `${color.person(ctx.session.playerName)} ${ctx.rest}${/[.!?]$/.test(ctx.rest) ? '' : '.'}`;
       ctx.reply(text);
-      ctx.world.toRoom(ctx.here, text, ctx.session);
+      ctx.world.toRoom(ctx.here, text, ctx.me);
     },
   },
   {
@@ -42,9 +42,9 @@ export const talkVerbs: readonly Verb[] = [
     async run(ctx) {
       const { to, name, message } = addressee(ctx);
       if (!name || !message) return ctx.reply('Tell whom what? (tell <player> <message>)');
-      if (!to || to === ctx.session) return ctx.notFound(`${name} is not in the world right now.`);
-      ctx.reply(`You tell ${color.person(to.playerName)}, "${color.speech(message)}"`);
-      ctx.world.notify(to, `${color.person(ctx.session.playerName)} tells you, "${color.speech(message)}"`);
+      if (!to || to.id === ctx.me) return ctx.notFound(`${name} is not in the world right now.`);
+      ctx.reply(`You tell ${color.person(to.name)}, "${color.speech(message)}"`);
+      ctx.world.tell(to.id, `${color.person(ctx.session.playerName)} tells you, "${color.speech(message)}"`);
     },
   },
   {
@@ -55,12 +55,10 @@ export const talkVerbs: readonly Verb[] = [
     async run(ctx) {
       const { to, name, message } = addressee(ctx, ctx.here);
       if (!name || !message) return ctx.reply('Whisper what to whom? (whisper <player> <message>)');
-      if (!to || to === ctx.session) return ctx.notFound(`${name} is not here.`);
-      ctx.reply(`You whisper to ${color.person(to.playerName)}, "${color.speech(message)}"`);
-      ctx.world.notify(to, `${color.person(ctx.session.playerName)} whispers to you, "${color.speech(message)}"`);
-      for (const s of ctx.world.online()) {
-        if (s !== ctx.session && s !== to && s.roomId === ctx.here) ctx.world.notify(s, `${color.person(ctx.session.playerName)} whispers something to ${color.person(to.playerName)}.`);
-      }
+      if (!to || to.id === ctx.me) return ctx.notFound(`${name} is not here.`);
+      ctx.reply(`You whisper to ${color.person(to.name)}, "${color.speech(message)}"`);
+      ctx.world.tell(to.id, `${color.person(ctx.session.playerName)} whispers to you, "${color.speech(message)}"`);
+      ctx.world.toRoom(ctx.here, `${color.person(ctx.session.playerName)} whispers something to ${color.person(to.name)}.`, ctx.me, to.id);
     },
   },
   {
@@ -72,7 +70,7 @@ export const talkVerbs: readonly Verb[] = [
     async run(ctx) {
       if (!ctx.rest) return ctx.reply('Shout what?');
       ctx.reply(`You shout, "${color.speech(ctx.rest)}"`);
-      for (const s of ctx.world.online()) if (s !== ctx.session) ctx.world.notify(s, `${color.person(ctx.session.playerName)} shouts, "${color.speech(ctx.rest)}"`);
+      ctx.world.shout(`${color.person(ctx.session.playerName)} shouts, "${color.speech(ctx.rest)}"`, ctx.me);
     },
   },
   {
@@ -81,7 +79,7 @@ export const talkVerbs: readonly Verb[] = [
     usage: 'who',
     help: 'Lists the players in the world right now.',
     async run(ctx) {
-      const names = ctx.world.online().map((s) => s.playerName).sort();
+      const names = ctx.world.online().map((p) => p.name).sort();
       ctx.reply(`${names.length} online: ${names.map(color.person).join(', ')}`);
     },
   },

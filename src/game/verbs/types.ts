@@ -1,3 +1,4 @@
+import type { OnlinePlayer } from '../../cluster/bus.ts';
 import type { Manager } from '../Manager.ts';
 import type { Metrics } from '../../metrics/metrics.ts';
 import type { Projections } from '../../projections/projections.ts';
@@ -23,14 +24,20 @@ export interface GameWorld {
   readonly manager: Manager;
   readonly metrics: Metrics;
   readonly projections: Projections;
-  /** Sessions that are logged in and playing. */
-  online(): readonly Session[];
-  /** Every open connection (logged in or not). */
+  /** Players in the world right now, on this node and on the others (through the game bus). */
+  online(): readonly OnlinePlayer[];
+  /** Open connections to this node (logged in or not). */
   readonly connections: number;
-  /** Tells everyone in a room (but `except`) something, as `notify` does. */
-  toRoom(roomId: string, text: string, except?: Session): void;
-  /** Tells one other session something, formatted for it (Session.notify: a fresh line, the prompt drawn again). */
-  notify(session: Session, text: string): void;
+  /** Tells everyone in a room, on any node, but the players `except` (ids) something, as `tell` does. */
+  toRoom(roomId: string, text: string, ...except: readonly string[]): void;
+  /** Tells one player something wherever they are connected, formatted for them (a fresh line, the prompt drawn again). */
+  tell(playerId: string, text: string): void;
+  /** Tells everyone in the world but `except` something. */
+  shout(text: string, ...except: readonly string[]): void;
+  /** The session's player now stands in `roomId` (after the move is durable): others see it there. */
+  moved(session: Session, roomId: string): void;
+  /** The cluster as this node sees it, for `@stats`; undefined in single-process mode. */
+  cluster(): Promise<readonly string[]> | undefined;
   /** Turns ANSI colour on or off for one session. */
   setColors(session: Session, on: boolean): void;
   /** Takes a player out of the world and closes their connection. */

@@ -1,5 +1,5 @@
 import { parseDomainEvent, type DomainEvent } from '../domain/events.ts';
-import { ValidationError } from '../errors.ts';
+import { CorruptEventError, ValidationError } from '../errors.ts';
 import type { EventMetadata, NewEvent, ReplayEvent, StoredEvent } from './types.ts';
 import type { UpcasterRegistry } from './upcasters.ts';
 
@@ -34,30 +34,45 @@ export function serializeEvent(event: NewEvent, streamId: string, version: numbe
   };
 }
 
-/** The one way stored event data becomes a domain event: parse, upcast, validate. Bad data fails loudly. */
-export function decodeEvent(
-  upcasters: UpcasterRegistry,
-  type: string,
-  storedSchemaVersion: number,
-  dataText: string,
-  where: () => string,
-): { event: DomainEvent; schemaVersion: number } {
-  const { schemaVersion, data } = upcasters.upcast(type, storedSchemaVersion, JSON.parse(dataText));
-  // Upcasters from a runtime's registry (defineAggregate kinds) validate as they upcast (CONTRACT.md: the codec).
-  const event = 'validatesEvents' in upcasters ? ({ type, data } as DomainEvent) : parseDomainEvent(type, data);
-  if (!event) throw new ValidationError(`stored event at ${where()} has an unknown type or invalid ${type} data`);
-  return { event, schemaVersion };
+/** Where a stored event sits, for the error that names it when it cannot be decoded. */
+interface StoredAt {
+  readonly streamId: string;
+  readonly version: number;
+  readonly position?: number | undefined;
+}
+
+/**
+ * The one way stored event data becomes a domain event: parse, upcast, validate. Data that fails any step
+ * was damaged in storage (the append path validated it), so it is a CorruptEventError naming where it sits,
+ * never a SyntaxError or a ValidationError that would blame the caller.
+ */
+export function decodeEvent(upcasters: UpcasterRegistry, type: string, storedSchemaVersion: number, dataText: string, at: StoredAt): { event: DomainEvent; schemaVersion: number } {
+  try {
+    const { schemaVersion, data } = upcasters.upcast(type, storedSchemaVersion, JSON.parse(dataText));
+    // Upcasters from a runtime's registry (defineAggregate kinds) validate as they upcast (CONTRACT.md: the codec).
+    const event = 'validatesEvents' in upcasters ? ({ type, data } as DomainEvent) : parseDomainEvent(type, data);
+    if (!event) throw new ValidationError(`unknown type or invalid ${type} data`);
+    return { event, schemaVersion };
+  } catch (error) {
+    throw new CorruptEventError(at, error);
+  }
 }
 
 /** A row read for replay (version, type, schema version, data text) as the event a fold takes. */
 export function toReplayEvent(upcasters: UpcasterRegistry, streamId: string, version: number, type: string, schemaVersion: number, data: string): ReplayEvent {
-  const { event } = decodeEvent(upcasters, type, schemaVersion, data, () => `${streamId} v${version}`);
+  const { event } = decodeEvent(upcasters, type, schemaVersion, data, { streamId, version });
   return { type: event.type, data: event.data, version } as ReplayEvent;
 }
 
 /** A stored row as a full event with its envelope. */
 export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): StoredEvent {
-  const { event, schemaVersion } = decodeEvent(upcasters, row.type, row.schema_version, row.data, () => `position ${row.position} (${row.stream_id} v${row.version})`);
+  const { event, schemaVersion } = decodeEvent(upcasters, row.type, row.schema_version, row.data, { streamId: row.stream_id, version: row.version, position: row.position });
+  let metadata: EventMetadata;
+  try {
+    metadata = JSON.parse(row.metadata) as EventMetadata;
+  } catch (error) {
+    throw new CorruptEventError({ streamId: row.stream_id, version: row.version, position: row.position }, error);
+  }
   // An explicit literal, not a spread: one hidden class for every stored event (measurably faster).
   return {
     type: event.type,
@@ -68,7 +83,7 @@ export function deserializeEvent(row: EventRow, upcasters: UpcasterRegistry): St
     position: row.position,
     schemaVersion,
     occurredAt: row.occurred_at,
-    metadata: JSON.parse(row.metadata) as EventMetadata,
+    metadata,
     hash: row.hash,
     chainHash: row.chain_hash,
   } as StoredEvent;

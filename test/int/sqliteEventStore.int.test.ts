@@ -106,7 +106,7 @@ describe('SqliteEventStore', () => {
     expect(await store.readStreamForReplay('chest', 1)).toEqual([{ type: 'GameObjectCreated', data: event?.data, version: 1 }]);
   });
 
-  it('fails loudly on a stored row that does not validate, and counts the failure', async () => {
+  it('fails loudly on a stored row that does not validate (CORRUPT_EVENT naming where it is), and counts the failure', async () => {
     const path = tempFile();
     const metrics = createMetrics();
     const store = openStore(path, { metrics });
@@ -116,7 +116,7 @@ describe('SqliteEventStore', () => {
        VALUES ('bad', 'x', 1, 'NoSuchEvent', 1, '{}', '{}', 'now', 'h', 'c')`,
     ).run();
     raw.close();
-    await expect(store.readAll()).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(store.readAll()).rejects.toMatchObject({ code: 'CORRUPT_EVENT', streamId: 'x', version: 1, position: 1 });
     expect((await metrics.loadFailures.get()).values[0]?.value).toBe(1);
   });
 

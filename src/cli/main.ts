@@ -82,10 +82,15 @@ function option(args: string[], name: string): string | undefined {
 type StoreKind = 'sqlite' | 'immudb' | 'postgres';
 const STORE_KINDS: readonly string[] = ['sqlite', 'immudb', 'postgres'];
 
-async function withStore<T>(config: RuntimeConfig, kind: StoreKind | 'configured', use: (store: EventStore) => Promise<T>): Promise<T> {
+/**
+ * Opens the store a command works on. Only `create` (import, the target of migrate) may create one: every
+ * other command opens an existing SQLite file or fails with one line (a mistyped path is not "OK, 0 events").
+ */
+async function withStore<T>(config: RuntimeConfig, kind: StoreKind | 'configured', use: (store: EventStore) => Promise<T>, create = false): Promise<T> {
   const metrics = createMetrics();
   if (kind === 'postgres' && !config.postgres) throw new UsageError('postgres needs store.postgres.connection_string (or AETHYR_POSTGRES_URL)');
-  const settings = kind === 'configured' ? config.store : kind === 'sqlite' ? config.sqlite : kind === 'immudb' ? config.immudb : (config.postgres as PostgresStoreOptions);
+  const chosen = kind === 'configured' ? config.store : kind === 'sqlite' ? config.sqlite : kind === 'immudb' ? config.immudb : (config.postgres as PostgresStoreOptions);
+  const settings = chosen.kind === 'sqlite' && !create ? { ...chosen, mustExist: true } : chosen;
   const store = await openStoreOf(settings, metrics, storeCodecsOf(new AggregateRegistry(worldAggregates)));
   try {
     return await use(store);
@@ -138,7 +143,8 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
         if (atVersion !== undefined && atTime !== undefined) throw new UsageError('give --at-version or --at-time, not both');
         if (atVersion !== undefined && !/^\d+$/.test(atVersion)) throw new UsageError(`--at-version must be a whole number, not "${atVersion}"`);
         if (atTime !== undefined && Number.isNaN(Date.parse(atTime))) throw new UsageError(`--at-time must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not "${atTime}"`);
-        const runtime = await openRuntime(config, { logger: silentLogger });
+        const existing = config.store.kind === 'sqlite' ? { ...config, store: { ...config.store, mustExist: true } } : config;
+        const runtime = await openRuntime(existing, { logger: silentLogger });
         try {
           const head = await runtime.store.streamVersion(id);
           if (head === 0) throw new CliError(`no aggregate with id "${id}"${await suggestId(runtime.store, id)}`);
@@ -205,7 +211,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
             printVerify(out, `target (${to})`, report.target);
             out(report.identical ? 'both stores hold the same history' : 'the stores differ: see above');
             return report.identical ? 0 : 1;
-          }),
+          }, true),
         );
       }
       case 'rebuild':
@@ -259,7 +265,7 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
             out(`imported ${report.written} new events and ${report.snapshots} snapshots from ${file}`);
           }
           return 0;
-        });
+        }, command === 'import');
       }
       default:
         throw new UsageError(command ? `unknown command: ${command}` : 'no command given');

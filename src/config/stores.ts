@@ -13,6 +13,8 @@ export interface SqliteStoreOptions {
   readonly durability?: Durability;
   readonly groupCommitWindowMs?: number;
   readonly busyTimeoutMs?: number;
+  /** Open an existing store only: never create or migrate a file (verify, export and other reads). */
+  readonly mustExist?: boolean;
 }
 
 /** The PostgreSQL store's settings: `createRuntime({ store: { kind: 'postgres', connectionString } })`. */
@@ -50,6 +52,7 @@ export function createStore(options: StoreOptions, metrics: Metrics, codecs: Sto
         ...(options.durability && { durability: options.durability }),
         ...(options.groupCommitWindowMs !== undefined && { groupCommitWindowMs: options.groupCommitWindowMs }),
         ...(options.busyTimeoutMs !== undefined && { busyTimeoutMs: options.busyTimeoutMs }),
+        ...(options.mustExist && { mustExist: true }),
       });
     case 'postgres':
       return new PostgresEventStore({

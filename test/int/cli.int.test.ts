@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.ts';
@@ -57,6 +57,29 @@ it('verify passes, then fails with exit code 1 on a tampered row', async () => {
   const failed = await cli('verify', '--config', config);
   expect(failed.code).toBe(1);
   expect(failed.text).toMatch(/hash chains: FAILED: modified event at position \d+ \(ann v4\)/);
+});
+
+it('verify, export, stats and state never create a store: a mistyped path, an empty file and a truncated file are each one clear line and exit 1', async () => {
+  const { sqlite } = await setup();
+  const configFor = (path: string) => {
+    const file = temp.file('server.yml');
+    writeFileSync(file, `store:\n  kind: sqlite\n  sqlite:\n    path: ${path}\n`);
+    return file;
+  };
+  const missing = `${sqlite}.typo`;
+  for (const command of [['verify'], ['export', temp.file('out.jsonl')], ['stats'], ['state', 'ann']]) {
+    const result = await cli(...command, '--config', configFor(missing));
+    expect(result).toEqual({ code: 1, text: `error: CONFIG: no store at ${missing}: no such file` });
+    expect(existsSync(missing)).toBe(false);
+  }
+  const empty = temp.file('empty.db');
+  writeFileSync(empty, '');
+  expect(await cli('verify', '--config', configFor(empty))).toEqual({ code: 1, text: `error: CONFIG: ${empty} is empty (0 bytes): not a store (truncated?)` });
+  expect(statSync(empty).size).toBe(0);
+  truncateSync(sqlite, 4096); // the header page survives, the tables' pages do not
+  const truncated = await cli('verify', '--config', configFor(sqlite));
+  expect(truncated.code).toBe(1);
+  expect(truncated.text).toMatch(new RegExp(`^error: CONFIG: ${sqlite.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a readable store \\(.+\\): damaged or truncated\\?$`));
 });
 
 it('migrates sqlite → immudb and verifies there with a server checkpoint; export and import round-trip', async () => {

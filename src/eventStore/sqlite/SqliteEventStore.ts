@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AggregateKind } from '../../domain/state.ts';
-import { ClosedError } from '../../errors.ts';
+import { ClosedError, ConfigError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { GroupCommit } from '../pipeline/groupCommit.ts';
@@ -48,6 +48,34 @@ export interface SqliteEventStoreOptions {
   /** Validates events on append (default: any JSON value). */
   readonly codec?: EventCodec;
   readonly metrics?: Metrics;
+  /**
+   * Open an existing store only (verify, export, reads): a missing path, an empty or truncated file, or a
+   * SQLite file that holds no store is a ConfigError, and nothing is created or migrated.
+   */
+  readonly mustExist?: boolean;
+}
+
+/** Opens the file of an existing store, refusing (ConfigError) anything that is not one; creates nothing. */
+function openExisting(path: string): Database.Database {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    throw new ConfigError(`no store at ${path}: no such file`);
+  }
+  if (size === 0) throw new ConfigError(`${path} is empty (0 bytes): not a store (truncated?)`);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { fileMustExist: true });
+    const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('events', 'streams')`).all();
+    if (tables.length < 2) throw new Error('it holds no events table');
+    db.prepare('SELECT count(*) FROM events').get(); // reads the pages: a file cut short fails here
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${path} is not a readable store (${(error as Error).message}): damaged or truncated?`);
+  }
 }
 
 
@@ -89,8 +117,12 @@ export class SqliteEventStore implements EventStore {
   readonly #stmt;
 
   constructor(options: SqliteEventStoreOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new Database(options.path);
+    if (options.mustExist && options.path !== ':memory:') {
+      this.#db = openExisting(options.path);
+    } else {
+      if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+      this.#db = new Database(options.path);
+    }
     this.#path = options.path;
     this.#upcasters = options.upcasters ?? defaultUpcasters();
     this.#codec = options.codec ?? anyJson;

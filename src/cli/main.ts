@@ -102,11 +102,13 @@ async function withStore<T>(config: RuntimeConfig, kind: StoreKind | 'configured
 function printVerify(out: Out, name: string, report: VerifyReport): void {
   if (report.ok) {
     out(`${name}: OK, ${report.eventsChecked} events in ${report.streamsChecked} streams; head position ${report.head.position}, chain ${report.head.chainHash.slice(0, 16)}…`);
-  } else {
-    const p = report.firstProblem;
-    const fileProblem = (report as { fileProblem?: string }).fileProblem;
-    out(`${name}: FAILED: ${p ? `${p.problem} event at position ${p.position} (${p.streamId} v${p.version}): ${p.detail}` : fileProblem}`);
+    return;
   }
+  const fileProblem = (report as { fileProblem?: string }).fileProblem;
+  const count = report.problems.length + report.moreProblems;
+  out(`${name}: FAILED: ${count === 0 ? fileProblem : `${count} problem${count === 1 ? '' : 's'} in ${report.eventsChecked} events${fileProblem ? `; ${fileProblem}` : ''}`}`);
+  for (const p of report.problems) out(`  ${p.problem} event at position ${p.position} (${p.streamId} v${p.version}): ${p.detail}`);
+  if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
 }
 
 /** Runs one CLI command; returns the exit code. */

@@ -71,87 +71,95 @@ export interface VerifyReport {
   readonly ok: boolean;
   readonly eventsChecked: number;
   readonly streamsChecked: number;
-  /** The first problem found, in global order; verification stops there. */
+  /** The first problem found, in global order. */
   readonly firstProblem?: VerifyFinding;
+  /**
+   * Every problem found, in global order (at most MAX_FINDINGS; `moreProblems` counts the rest): verification
+   * goes on past a problem, so a real edit after a false alarm, or a second edit, is still reported.
+   */
+  readonly problems: readonly VerifyFinding[];
+  readonly moreProblems: number;
   /** The last event checked and the chain hash there: record it, and a later verify can detect truncation. */
   readonly head: { readonly position: number; readonly chainHash: string };
 }
+
+/** The most findings a report lists; a store damaged everywhere is summed up past it, not held in memory. */
+export const MAX_FINDINGS = 1000;
 
 /**
  * Walks events in global order and checks both chains. It finds any event whose content changed
  * (its hash no longer matches), a version gap (missing), a version out of order (reordered), and a
  * break in the store-wide chain (an event inserted or removed between two others). It cannot see
  * events removed from the very end of the store: compare `head` with one recorded earlier for that.
+ * After a problem it takes the row's own stored links as the new baseline and goes on, so each later
+ * problem is reported on its own (a damaged row does not make every row after it look damaged).
  */
 export class ChainVerifier {
   readonly #streams = new Map<string, { version: number; hash: string }>();
+  readonly #problems: VerifyFinding[] = [];
+  #more = 0;
   #chain = GENESIS;
   #count = 0;
   #position = 0;
-  #problem: VerifyFinding | undefined;
 
-  /** Checks the next event; returns false once a problem was found. */
+  /** Checks the next event; returns false when it has a problem. */
   check(event: EventRow): boolean {
-    if (this.#problem) return false;
     const at = { position: event.position, streamId: event.stream_id, version: event.version };
     const stream = this.#streams.get(event.stream_id) ?? { version: 0, hash: GENESIS };
-    if (event.position <= this.#position) {
-      return this.#fail({ ...at, problem: 'reordered', detail: `position ${event.position} after ${this.#position}` });
-    }
-    if (event.version !== stream.version + 1) {
-      return this.#fail(
-        event.version <= stream.version
-          ? { ...at, problem: 'reordered', detail: `version ${event.version} after version ${stream.version}` }
-          : { ...at, problem: 'missing', detail: `versions ${stream.version + 1}..${event.version - 1} are missing` },
-      );
-    }
-    const contentOk = eventHash(stream.hash, event) === event.hash;
-    const chain = chainHash(this.#chain, event.hash);
-    const linkOk = chain === event.chain_hash;
-    if (!contentOk) {
-      return this.#fail(
-        linkOk
-          ? { ...at, problem: 'modified', detail: 'content does not match its hash' }
-          : { ...at, problem: 'inserted', detail: 'neither content nor store-wide link match: the row does not belong here' },
-      );
-    }
-    if (!linkOk) {
-      return this.#fail({ ...at, problem: 'chain_broken', detail: 'store-wide chain breaks before this event: one was removed, or this one re-hashed' });
-    }
-    this.#streams.set(event.stream_id, { version: event.version, hash: event.hash });
-    this.#chain = chain;
-    this.#position = event.position;
+    const finding = this.#findingFor(event, at, stream);
+    if (finding) this.#record(finding);
+    // The next row is checked against this one's stored links, whatever this one's verdict (when it has
+    // none, its stored chain link is the one just computed).
+    this.#streams.set(event.stream_id, { version: Math.max(event.version, stream.version), hash: event.hash });
+    this.#chain = event.chain_hash;
+    this.#position = Math.max(this.#position, event.position);
     this.#count++;
-    return true;
+    return !finding;
   }
 
-  /** Reclassifies a 'missing' finding once the skipped version turns up later in the store. */
-  sawLater(event: EventRow): boolean {
-    const problem = this.#problem;
-    if (problem?.problem !== 'missing' || event.stream_id !== problem.streamId) return false;
-    const expected = (this.#streams.get(problem.streamId)?.version ?? 0) + 1;
-    if (event.version !== expected) return false;
-    this.#problem = { ...problem, problem: 'reordered', detail: `version ${expected} appears later, at position ${event.position}` };
-    return true;
+  #findingFor(event: EventRow, at: Omit<VerifyFinding, 'problem' | 'detail'>, stream: { version: number; hash: string }): VerifyFinding | undefined {
+    if (event.position <= this.#position) return { ...at, problem: 'reordered', detail: `position ${event.position} after ${this.#position}` };
+    if (event.version <= stream.version) {
+      // A version skipped earlier that turns up here was moved, not lost: one finding, at the gap, says so.
+      const gap = this.#problems.find((p) => p.problem === 'missing' && p.streamId === event.stream_id && p.version > event.version);
+      if (gap) {
+        this.#problems[this.#problems.indexOf(gap)] = { ...gap, problem: 'reordered', detail: `version ${event.version} appears later, at position ${event.position}` };
+        return undefined;
+      }
+      return { ...at, problem: 'reordered', detail: `version ${event.version} after version ${stream.version}` };
+    }
+    if (event.version !== stream.version + 1) return { ...at, problem: 'missing', detail: `versions ${stream.version + 1}..${event.version - 1} are missing` };
+    const contentOk = eventHash(stream.hash, event) === event.hash;
+    const linkOk = chainHash(this.#chain, event.hash) === event.chain_hash;
+    if (!contentOk) {
+      return linkOk
+        ? { ...at, problem: 'modified', detail: 'content does not match its hash' }
+        : { ...at, problem: 'inserted', detail: 'neither content nor store-wide link match: the row does not belong here' };
+    }
+    if (!linkOk) return { ...at, problem: 'chain_broken', detail: 'store-wide chain breaks before this event: one was removed, or this one re-hashed' };
+    return undefined;
+  }
+
+  #record(finding: VerifyFinding): void {
+    if (this.#problems.length < MAX_FINDINGS) this.#problems.push(finding);
+    else this.#more++;
   }
 
   get problem(): VerifyFinding | undefined {
-    return this.#problem;
+    return this.#problems[0];
   }
 
   report(): VerifyReport {
+    const first = this.#problems[0];
     return {
-      ok: !this.#problem,
+      ok: !first,
       eventsChecked: this.#count,
       streamsChecked: this.#streams.size,
-      ...(this.#problem && { firstProblem: this.#problem }),
+      ...(first && { firstProblem: first }),
+      problems: [...this.#problems],
+      moreProblems: this.#more,
       head: { position: this.#position, chainHash: this.#chain },
     };
-  }
-
-  #fail(finding: VerifyFinding): false {
-    this.#problem = finding;
-    return false;
   }
 }
 
@@ -164,12 +172,8 @@ export async function verifyStore(
   const limit = options.pageSize ?? 5000;
   for (let after = 0; ; ) {
     const rows = await store.readAllRows({ after, limit });
-    for (const row of rows) {
-      if (!verifier.problem) verifier.check(row);
-      // After a gap, read on only to learn whether the skipped version comes later (reordered).
-      else if (verifier.problem.problem !== 'missing' || verifier.sawLater(row)) return verifier.report();
-    }
-    if (!verifier.problem) options.onProgress?.(verifier.report().eventsChecked);
+    for (const row of rows) verifier.check(row);
+    options.onProgress?.(verifier.report().eventsChecked);
     const last = rows.at(-1);
     if (!last || rows.length < limit) return verifier.report();
     after = last.position;

@@ -56,7 +56,14 @@ it('verify passes, then fails with exit code 1 on a tampered row', async () => {
   raw.close();
   const failed = await cli('verify', '--config', config);
   expect(failed.code).toBe(1);
-  expect(failed.text).toMatch(/hash chains: FAILED: modified event at position \d+ \(ann v4\)/);
+  expect(failed.text).toMatch(/hash chains: FAILED: 1 problem in 16 events\n  modified event at position \d+ \(ann v4\)/);
+  // A second edit, earlier in the store, is reported too: verify goes on past the first problem.
+  const again = new Database(sqlite);
+  expect(again.prepare("UPDATE events SET data = json_set(data, '$.name', 'Mallory') WHERE position = 1").run().changes).toBe(1);
+  again.close();
+  const both = await cli('verify', '--config', config);
+  expect(both.code).toBe(1);
+  expect(both.text).toMatch(/FAILED: 2 problems in 16 events\n  modified event at position 1 \(\S+ v1\): content does not match its hash\n  modified event at position \d+ \(ann v4\)/);
 });
 
 it('verify, export, stats and state never create a store: a mistyped path, an empty file and a truncated file are each one clear line and exit 1', async () => {

@@ -43,6 +43,11 @@ describe('verify on SQLite', () => {
     expect(report.firstProblem).toMatchObject({ problem: 'modified', position: 3, streamId: 'a', version: 2 });
     expect(report.ok).toBe(false);
   });
+  it('reports every problem, not only the first: two edited rows are two findings and the rows between them pass', async () => {
+    const report = await verifyAfter(`UPDATE events SET data = '{"key":"k","value":999}' WHERE position IN (3, 5)`);
+    expect(report.problems.map((p) => [p.problem, p.position])).toEqual([['modified', 3], ['modified', 5]]);
+    expect(report).toMatchObject({ ok: false, eventsChecked: 5, moreProblems: 0, firstProblem: { position: 3 } });
+  });
   it('finds a modified row even when its hash was recomputed: the store-wide chain breaks', async () => {
     const path = await world();
     const raw = new Database(path);

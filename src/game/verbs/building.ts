@@ -133,7 +133,7 @@ export const buildingVerbs: readonly Verb[] = [
     async run(ctx) {
       const report = await verifyStore(ctx.m.runtime.store);
       const p = report.firstProblem;
-      ctx.reply(report.ok ? `Verified ${report.eventsChecked} events in ${report.streamsChecked} streams: intact.` : `TAMPERED: ${p?.problem} event at position ${p?.position} (${p?.streamId} v${p?.version}).`);
+      ctx.reply(report.ok ? `Verified ${report.eventsChecked} events in ${report.streamsChecked} streams: intact.` : `TAMPERED: ${report.problems.length + report.moreProblems} problem(s); the first: ${p?.problem} event at position ${p?.position} (${p?.streamId} v${p?.version}).`);
     },
   },
   {

@@ -262,9 +262,10 @@ export async function runCli(argv: readonly string[], out: Out = (l) => console.
             progress.done(report.events);
             out(`exported ${report.events} events and ${report.snapshots} snapshots to ${file}`);
           } else {
-            const report = await importStore(store, file, (n) => progress.update(n));
+            const report = await importStore(store, file, (n) => progress.update(n), storeCodecsOf(new AggregateRegistry(worldAggregates)).codec);
             progress.done(report.written);
-            out(`imported ${report.written} new events and ${report.snapshots} snapshots from ${file}`);
+            const skipped = report.snapshotsSkipped > 0 ? ` (its ${report.snapshotsSkipped} snapshots are not imported: they are rebuilt from the verified events)` : '';
+            out(`imported ${report.written} new events from ${file}${skipped}`);
           }
           return 0;
         }, command === 'import');

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 import { ChainVerifier, type VerifyReport } from './integrity.ts';
 import type { EventRow } from './serialization.ts';
-import type { EventStore, Snapshot } from './types.ts';
+import type { EventCodec, EventStore, Snapshot } from './types.ts';
 
 /*
  * Backup format: JSON Lines. A header line, one line per event row (raw, as stored, with hashes), one
@@ -149,17 +149,34 @@ export async function verifyExportFile(path: string): Promise<ExportFileReport> 
  * Imports an export file into a store. The whole file is checked first; a file that fails is refused
  * with a ValidationError and nothing is written. Idempotent: events already in the store are skipped.
  */
-export async function importStore(store: EventStore, path: string, onProgress?: (events: number) => void): Promise<{ written: number; snapshots: number }> {
+export async function importStore(
+  store: EventStore,
+  path: string,
+  onProgress?: (events: number) => void,
+  codec?: EventCodec,
+): Promise<{ written: number; snapshotsSkipped: number }> {
   const { report, rows, snapshots } = await readExport(path, true);
   if (!report.ok) {
     const where = report.firstProblem ? `${report.firstProblem.problem} event at position ${report.firstProblem.position} (${report.firstProblem.streamId} v${report.firstProblem.version})` : report.fileProblem;
     throw new ValidationError(`refusing to import ${path}: ${where}`);
   }
+  // A correctly chained event proves only that nobody edited it after it was chained, not that this world
+  // can load it: every event must also be one the hosted kinds declare, with data that fits its schema.
+  if (codec) for (const row of rows) validateRow(codec, row, path);
   let written = 0;
   for (let i = 0; i < rows.length; i += 1000) {
     written += await store.importRows(rows.slice(i, i + 1000));
     onProgress?.(Math.min(i + 1000, rows.length));
   }
-  for (const snapshot of snapshots) await store.saveSnapshot(snapshot);
-  return { written, snapshots: snapshots.length };
+  // Snapshots in a file carry nothing that proves them (a forged one could grant admin=true), and they are
+  // only a cache of the events just verified: they are not imported; spawns replay and snapshot afresh.
+  return { written, snapshotsSkipped: snapshots.length };
+}
+
+function validateRow(codec: EventCodec, row: EventRow, path: string): void {
+  try {
+    codec.validate({ type: row.type, schemaVersion: row.schema_version, data: JSON.parse(row.data) as unknown });
+  } catch (error) {
+    throw new ValidationError(`refusing to import ${path}: event at position ${row.position} (${row.stream_id} v${row.version}) cannot be loaded by this world: ${(error as Error).message}`);
+  }
 }

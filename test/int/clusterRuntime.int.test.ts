@@ -97,4 +97,19 @@ describe('clustered runtime: routing over NATS, PostgreSQL shared', () => {
     expect(done.map((r) => r.version)).toEqual([2, 2]);
     expect(await b.state(onA)).toMatchObject({ n: 5 });
   });
+
+  it('a command retried at the new owner after the old one left is not appended again (derived event ids)', async () => {
+    const [a, b] = nodes as [ClusterRuntime, ClusterRuntime];
+    const id = Array.from({ length: 40 }, (_, i) => `f${i}`).find((x) => a.member.holderOf(a.member.map.shardOf(x)) === 'a')!;
+    await b.execute({ type: 'CreateCounter', id });
+    const first = await b.execute({ type: 'Add', id, by: 4 }, { correlationId: 'cmd-failover' });
+    await a.close();
+    nodes.shift();
+    // b takes a's shards; the retry runs decide again on b, and the store recognises the command's event ids.
+    const again = await b.execute({ type: 'Add', id, by: 4 }, { correlationId: 'cmd-failover' });
+    expect(b.member.holderOf(b.member.map.shardOf(id))).toBe('b');
+    expect(again.events.map((e) => e.eventId)).toEqual(first.events.map((e) => e.eventId));
+    expect((await stores[1]!.readStream(id)).map((e) => e.version)).toEqual([1, 2]);
+    expect(await b.state(id)).toMatchObject({ n: 4 });
+  });
 });

@@ -49,7 +49,7 @@ const storedEvent = z.object({
 }).loose();
 const commandResult = z.object({ aggregateId: z.string(), version: z.number(), events: z.array(storedEvent) });
 const metadata = z.object({ correlationId: z.string().optional(), causationId: z.string().nullable().optional(), actorId: z.string().nullable().optional() });
-const executeMethod = defineMethod('runtime.execute', { request: z.object({ command: z.unknown(), metadata }), response: commandResult });
+export const executeMethod = defineMethod('runtime.execute', { request: z.object({ command: z.unknown(), metadata }), response: commandResult });
 const stateMethod = defineMethod('runtime.state', { request: z.object({ id: z.string() }), response: z.object({ state: z.unknown() }) });
 const transactionMethod = defineMethod('runtime.transaction', { request: z.object({ commands: z.array(z.unknown()), metadata }), response: z.array(commandResult) });
 

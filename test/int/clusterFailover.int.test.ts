@@ -1,0 +1,84 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { executeMethod } from '../../src/cluster/clusterRuntime.ts';
+import { Transport } from '../../src/cluster/transport.ts';
+import { NatsCluster } from '../support/natsCluster.ts';
+
+const WORLD = 'failover';
+const SCHEMA = `f${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+let nats: NatsCluster;
+let nc: NatsConnection;
+let client: Transport;
+const children = new Map<string, ChildProcess>();
+
+async function startNode(node: string): Promise<void> {
+  const script = resolve(import.meta.dirname, '../support/clusterHarnessNode.ts');
+  const proc = spawn(process.execPath, ['--import', 'tsx', script, nats.servers.join(','), inject('postgresUrl'), SCHEMA, WORLD, node, '16'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  await new Promise<void>((ready, failed) => {
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('ready\n')) ready();
+    });
+    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    proc.once('exit', (code) => failed(new Error(`node ${node} exited with ${code}:\n${output}`)));
+  });
+  children.set(node, proc);
+}
+
+describe('cluster harness: 3 node processes, a load client, kill -9 mid-load', () => {
+  beforeAll(async () => {
+    nats = await NatsCluster.start();
+    nc = await nats.connect({ name: 'client' });
+    client = new Transport(nc, { world: WORLD, node: 'client', timeoutMs: 3000 });
+    await Promise.all(['n1', 'n2', 'n3'].map(startNode));
+  }, 60_000);
+  afterAll(async () => {
+    for (const proc of children.values()) proc.kill('SIGKILL');
+    await client?.close();
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  it('0 acknowledged commands lost, versions 1..n without gaps', async () => {
+    const live = () => [...children.keys()];
+    const send = (command: Record<string, unknown>) => {
+      const id = randomUUID();
+      return client.call(() => live()[Math.floor(Math.random() * live().length)], executeMethod, { command, metadata: { correlationId: id } }, { id, attempts: 20 });
+    };
+    const ids = Array.from({ length: 20 }, (_, i) => `obj-${i}`);
+    for (const id of ids) await send({ type: 'CreateGameObject', id, name: 'thing', generic: 'item' });
+    const acked: string[] = [];
+    let killed = false;
+    await Promise.all(
+      ids.map(async (id, w) => {
+        for (let i = 0; i < 15; i++) {
+          const result = await send({ type: 'UpdateGameObjectAttribute', id, key: 'hp', value: i });
+          acked.push(...result.events.map((e) => e.eventId));
+          if (!killed && w === 0 && i === 5) {
+            killed = true;
+            children.get('n1')?.kill('SIGKILL');
+            children.delete('n1');
+          }
+        }
+      }),
+    );
+    expect(killed).toBe(true);
+    const db = new pg.Client({ connectionString: inject('postgresUrl') });
+    await db.connect();
+    try {
+      const found = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${SCHEMA}".events WHERE event_id = ANY($1)`, [acked]);
+      expect(Number(found.rows[0]?.n)).toBe(acked.length);
+      const gaps = await db.query(`SELECT stream_id FROM "${SCHEMA}".events GROUP BY stream_id HAVING count(*) <> max(version) OR min(version) <> 1`);
+      expect(gaps.rows).toEqual([]);
+      const total = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${SCHEMA}".events`);
+      expect(Number(total.rows[0]?.n)).toBe(20 + 20 * 15);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+});

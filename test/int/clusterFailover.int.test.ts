@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import pg from 'pg';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { executeMethod } from '../../src/cluster/clusterRuntime.ts';
 import { Transport } from '../../src/cluster/transport.ts';
 import { NatsCluster } from '../support/natsCluster.ts';
+import { spawnReady } from '../support/clusterHarness.ts';
 
 const WORLD = 'failover';
 const SCHEMA = `f${randomUUID().replaceAll('-', '').slice(0, 10)}`;
@@ -16,18 +16,7 @@ let client: Transport;
 const children = new Map<string, ChildProcess>();
 
 async function startNode(node: string): Promise<void> {
-  const script = resolve(import.meta.dirname, '../support/clusterHarnessNode.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, nats.servers.join(','), inject('postgresUrl'), SCHEMA, WORLD, node, '16'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((ready, failed) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ready\n')) ready();
-    });
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.once('exit', (code) => failed(new Error(`node ${node} exited with ${code}:\n${output}`)));
-  });
-  children.set(node, proc);
+  children.set(node, await spawnReady('clusterHarnessNode', [nats.servers.join(','), inject('postgresUrl'), SCHEMA, WORLD, '16', node]));
 }
 
 describe('cluster harness: 3 node processes, a load client, kill -9 mid-load', () => {

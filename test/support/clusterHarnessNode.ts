@@ -1,5 +1,5 @@
 // One game node of the cluster harness, in its own process: node entry for test/int/clusterFailover.
-// argv: <nats urls, comma separated> <postgres url> <schema> <world> <node> <shards>
+// argv: <nats urls, comma separated> <postgres url> <schema> <world> <shards> <node>
 import { connect } from '@nats-io/transport-node';
 import { createClusterRuntime } from '../../src/cluster/clusterRuntime.ts';
 import { AggregateRegistry } from '../../src/definition/registry.ts';
@@ -7,7 +7,7 @@ import { storeCodecsOf } from '../../src/definition/upcasters.ts';
 import { PostgresEventStore } from '../../src/eventStore/postgres/PostgresEventStore.ts';
 import { worldAggregates } from '../../src/world/kinds.ts';
 
-const [servers = '', connectionString = '', schema = '', world = '', node = '', shards = '16'] = process.argv.slice(2);
+const [servers = '', connectionString = '', schema = '', world = '', shards = '16', node = ''] = process.argv.slice(2);
 const nc = await connect({ servers: servers.split(','), name: node, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
 const store = await PostgresEventStore.open({ connectionString, schema, poolSize: 4, ...storeCodecsOf(new AggregateRegistry(worldAggregates)) });
 const runtime = await createClusterRuntime({ nats: nc, store, cluster: { world, node, shards: Number(shards) }, runtime: { aggregates: worldAggregates } });

@@ -10,7 +10,7 @@ import { worldAggregates } from '../../src/world/kinds.ts';
 const [servers = '', connectionString = '', schema = '', world = '', shards = '16', node = ''] = process.argv.slice(2);
 const nc = await connect({ servers: servers.split(','), name: node, reconnectTimeWait: 100, maxReconnectAttempts: -1 });
 const store = await PostgresEventStore.open({ connectionString, schema, poolSize: 4, ...storeCodecsOf(new AggregateRegistry(worldAggregates)) });
-const runtime = await createClusterRuntime({ nats: nc, store, cluster: { world, node, shards: Number(shards) }, runtime: { aggregates: worldAggregates } });
+const runtime = await createClusterRuntime({ nats: nc, store, cluster: { world, node, shards: Number(shards), leaseTtlMs: 2000 }, runtime: { aggregates: worldAggregates } });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
   runtime.close().then(() => store.close()).then(() => nc.close()).finally(() => process.exit(0));

@@ -97,4 +97,9 @@ describe('cluster harness: 3 node processes, a load client, kill -9 mid-load', (
     });
     await check();
   }, 120_000);
+
+  it('a node joins mid-load: shards move to it, nothing lost or doubled', async () => {
+    await load('j', () => startNode('n4'));
+    await check();
+  }, 120_000);
 });

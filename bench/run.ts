@@ -1,4 +1,5 @@
 import { formatTable, machine, type BenchResult, type Benchmark } from './lib/harness.ts';
+import { cluster } from './cluster.bench.ts';
 import { commands } from './commands.bench.ts';
 import { immudb } from './immudb.bench.ts';
 import { memory } from './memory.bench.ts';
@@ -8,7 +9,7 @@ import { projections } from './projections.bench.ts';
 import { replay } from './replay.bench.ts';
 import { spawn } from './spawn.bench.ts';
 
-const benchmarks: Record<string, Benchmark> = { replay, spawn, commands, memory, projections, peer, immudb, postgres };
+const benchmarks: Record<string, Benchmark> = { replay, spawn, commands, memory, projections, peer, immudb, postgres, cluster };
 
 /** `npm run bench -- [name ...] [--quick] [--json]` */
 async function main(): Promise<void> {

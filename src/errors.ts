@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'NO_RESPONDERS'
   | 'NOT_OWNER'
   | 'REMOTE'
-  | 'CORRUPT_EVENT';
+  | 'CORRUPT_EVENT'
+  | 'FENCED';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -155,6 +156,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'NOT_OWNER',
   'REMOTE',
   'CORRUPT_EVENT',
+  'FENCED',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -278,3 +280,22 @@ export class DuplicateEventError extends RuntimeError {
   }
 }
 export const isDuplicateEventError = (e: unknown): e is DuplicateEventError => hasCode(e, 'DUPLICATE_EVENT');
+// --- FENCED (issue 13: the epoch fence of the PostgreSQL store) ---
+
+/**
+ * An append carried a shard lease epoch older than the fence (a newer owner of the shard has written, or
+ * the stream was last written under a newer epoch): this node lost the shard and must drop it. Nothing was
+ * written.
+ */
+export class FencedError extends RuntimeError {
+  readonly fence: string;
+  readonly epoch: number;
+  readonly currentEpoch: number;
+  constructor(fence: string, epoch: number, currentEpoch: number) {
+    super('FENCED', `append to ${fence} under epoch ${epoch} refused: fenced by epoch ${currentEpoch}`);
+    this.fence = fence;
+    this.epoch = epoch;
+    this.currentEpoch = currentEpoch;
+  }
+}
+export const isFencedError = (e: unknown): e is FencedError => hasCode(e, 'FENCED');

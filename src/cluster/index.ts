@@ -5,3 +5,4 @@ export { decodeError, encodeError, registerRemoteError, type WireError } from '.
 export { DEFAULT_SHARD_COUNT, ShardMap, type ShardId } from './shardMap.ts';
 export { clusterBucket, pingSubject, rpcSubject } from './subjects.ts';
 export { RETRYABLE_CODES, Transport, defineMethod, type CallOptions, type Handler, type Method, type RequestContext, type RetryOptions, type TransportOptions } from './transport.ts';
+export { createClusterRuntime, derivedEventId, type ClusterRuntime, type ClusterRuntimeOptions } from './clusterRuntime.ts';

@@ -7,6 +7,7 @@ import {
   NoRespondersError,
   NotFoundError,
   NotOwnerError,
+  FencedError,
   RemoteError,
   RequestTimeoutError,
   RuntimeError,
@@ -46,6 +47,7 @@ const classes = new Map<string, ErrorClass>([
   ['NO_RESPONDERS', NoRespondersError],
   ['NOT_OWNER', NotOwnerError],
   ['REMOTE', RemoteError],
+  ['FENCED', FencedError],
 ]);
 
 export function registerRemoteError(code: string, errorClass: ErrorClass): void {

@@ -39,6 +39,13 @@ export interface AppendOptions {
   readonly expectedVersion?: ExpectedVersion;
   /** The kind of aggregate the stream holds, kept with its head when this append creates it (as AppendPart.kind). */
   readonly kind?: string | undefined;
+  /**
+   * Cluster fencing (PostgreSQL only; other stores ignore it): the writer's shard lease, `key` naming the
+   * shard (e.g. `world/17`) and `epoch` its lease epoch. The store refuses (FencedError) an epoch older than
+   * the key's fence or than the stream's last, in the same transaction as the expected-version check, and
+   * raises the fence to this epoch when the append commits.
+   */
+  readonly fence?: { readonly key: string; readonly epoch: number } | undefined;
 }
 
 export interface AppendResult {

@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Transport } from '../../src/cluster/transport.ts';
@@ -15,6 +14,7 @@ import {
   type RuntimeError,
 } from '../../src/errors.ts';
 import { NatsCluster } from '../support/natsCluster.ts';
+import { spawnReady } from '../support/clusterHarness.ts';
 import { badReply, count, echo, fail, onShard } from '../support/natsTransportMethods.ts';
 
 const WORLD = 'transport';
@@ -46,20 +46,7 @@ function resolver(nodes: readonly string[]): { resolve: () => string; asked: str
 }
 
 /** Starts the serving node in its own Node process and waits for its "ready" line. */
-async function startChild(node: string): Promise<ChildProcess> {
-  const script = resolve(import.meta.dirname, '../support/natsTransportChild.ts');
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, nats.servers.join(','), WORLD, node], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  await new Promise<void>((ready, failed) => {
-    proc.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ready\n')) ready();
-    });
-    proc.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    proc.once('exit', (code) => failed(new Error(`transport child exited with ${code}:\n${output}`)));
-  });
-  return proc;
-}
+const startChild = (node: string): Promise<ChildProcess> => spawnReady('natsTransportChild', [nats.servers.join(','), WORLD, node]);
 
 beforeAll(async () => {
   nats = await NatsCluster.start();

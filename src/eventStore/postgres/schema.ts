@@ -39,6 +39,12 @@ const migrations: readonly string[] = [
      state           text    NOT NULL,
      created_at      text    NOT NULL
    );`,
+  // Cluster fencing (issue 13): the epoch of each stream's last write and the highest epoch per shard.
+  `ALTER TABLE $S.streams ADD COLUMN last_epoch bigint;
+   CREATE TABLE $S.shard_fence (
+     fence_key text PRIMARY KEY,
+     epoch     bigint NOT NULL
+   );`,
 ];
 
 /** The advisory lock key of a schema: taken by migrations and by every write transaction. */

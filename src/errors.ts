@@ -16,7 +16,8 @@ export type ErrorCode =
   | 'NOT_OWNER'
   | 'REMOTE'
   | 'CORRUPT_EVENT'
-  | 'FENCED';
+  | 'FENCED'
+  | 'STORE_FAILED';
 
 /** Base class of every error the runtime throws; match on `code`, not on the message. */
 export class RuntimeError extends Error {
@@ -157,6 +158,7 @@ const CODES: ReadonlySet<unknown> = new Set<ErrorCode>([
   'REMOTE',
   'CORRUPT_EVENT',
   'FENCED',
+  'STORE_FAILED',
 ]);
 
 export const isRuntimeError = (e: unknown): e is RuntimeError =>
@@ -299,3 +301,16 @@ export class FencedError extends RuntimeError {
   }
 }
 export const isFencedError = (e: unknown): e is FencedError => hasCode(e, 'FENCED');
+// --- STORE_FAILED (issue 12: the store's files changed under it) ---
+
+/**
+ * The store stopped acknowledging for good: what it writes would not survive (its database file or its
+ * write-ahead log was removed or replaced under the open connection). Fail-stop: every later append fails
+ * with this error until the process reopens the store; nothing more is acknowledged.
+ */
+export class StoreFailedError extends RuntimeError {
+  constructor(message: string) {
+    super('STORE_FAILED', message);
+  }
+}
+export const isStoreFailedError = (e: unknown): e is StoreFailedError => hasCode(e, 'STORE_FAILED');

@@ -177,5 +177,10 @@ export interface StoreAdmin {
  * only one role takes that role. Test-only operations (reset) are not part of it.
  */
 export interface EventStore extends EventLog, SnapshotStore, StoreAdmin {
+  /**
+   * Capability: set once the store stopped acknowledging for good (fail-stop, code STORE_FAILED: e.g. its
+   * files were removed or replaced under it); every later append fails with it. Health checks report it.
+   */
+  readonly failure?: Error | undefined;
   close(): Promise<void>;
 }

@@ -71,11 +71,14 @@ export async function startGame(config: RuntimeConfig, logger: Logger = stderrLo
       const stats = await runtime.stats();
       const readSide = projections.health();
       const shadowReplay = runtime.shadowReplay();
-      // A read model stopped at a bad event, or live state that differs from its replay, is a failure to report (503).
-      const ok = readSide.ok && (shadowReplay?.divergences ?? 0) === 0;
+      const storeFailure = runtime.store.failure;
+      // A store that stopped acknowledging, a read model stopped at a bad event, or live state that differs
+      // from its replay, is a failure to report (503).
+      const ok = !storeFailure && readSide.ok && (shadowReplay?.divergences ?? 0) === 0;
       return {
         ok,
         store: runtime.storeKind,
+        ...(storeFailure && { storeFailure: storeFailure.message }),
         fallback: runtime.fallback,
         ...stats,
         sessions: server.sessions,

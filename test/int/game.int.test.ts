@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { readFileSync, rmSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { IAC } from '../../src/game/telnet/protocol.ts';
 import { gameHarness } from '../support/gameHarness.ts';
 
@@ -210,6 +210,20 @@ describe('builder commands', () => {
 });
 
 describe('a damaged event under a running server (issue 12)', () => {
+  it('answers /health with 503 naming the store failure once the WAL was deleted under it, and acknowledges nothing more', async () => {
+    const config = worldConfig();
+    const game = await start(config);
+    const base = `http://127.0.0.1:${game.metrics.port}`;
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    const ann = await client(game);
+    await ann.login('Ann', 'anns-password', true);
+    rmSync(`${config.sqlite.path}-wal`);
+    ann.send('e'); // a move is a command: refused, not acknowledged
+    await vi.waitFor(async () => expect((await fetch(`${base}/health`)).status).toBe(503), { timeout: 10_000, interval: 20 });
+    const health = (await (await fetch(`${base}/health`)).json()) as { ok: boolean; storeFailure?: string };
+    expect(health).toMatchObject({ ok: false, storeFailure: expect.stringMatching(/write-ahead log\) was removed/) });
+  });
+
   it('stops the read model at a typed CORRUPT_EVENT, answers /health with 503, and keeps serving players', async () => {
     const config = worldConfig();
     await h.stop(await start(config)); // seed the world, then damage one seeded item's event on disk

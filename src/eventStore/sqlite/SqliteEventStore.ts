@@ -2,7 +2,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AggregateKind } from '../../domain/state.ts';
-import { ClosedError, ConfigError } from '../../errors.ts';
+import { ClosedError, ConfigError, StoreFailedError } from '../../errors.ts';
 import { createMetrics, type Metrics } from '../../metrics/metrics.ts';
 import { AppendListeners, type AppendListener } from '../appendListeners.ts';
 import { GroupCommit } from '../pipeline/groupCommit.ts';
@@ -101,6 +101,45 @@ interface BatchHead {
  * alone. Safe for several processes over one file: writes take SQLite's write lock, and the
  * (stream_id, version) key makes a lost race a ConcurrencyError, never a corrupt stream.
  */
+/** Which file a path names now (device and inode), or undefined when there is none. */
+function fileAt(path: string): string | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return `${dev}:${ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Watches that the database file and its write-ahead log are still the ones the connection has open. If
+ * either is removed or replaced (deleted WAL, a file copied over the database), SQLite goes on writing to
+ * the orphaned inode and every later commit would be lost at the next crash: the store must stop
+ * acknowledging instead. Two stat calls per group-commit batch.
+ */
+class FileIdentity {
+  readonly #db: string | undefined;
+  #wal: string | undefined;
+  constructor(readonly path: string) {
+    this.#db = fileAt(path);
+    this.#wal = fileAt(`${path}-wal`);
+  }
+
+  /** Why the files are no longer the store's, or undefined while they are. */
+  problem(): string | undefined {
+    if (this.#db === undefined) return undefined; // ':memory:'
+    const db = fileAt(this.path);
+    if (db !== this.#db) return db === undefined ? `${this.path} was removed` : `${this.path} was replaced by another file`;
+    const wal = fileAt(`${this.path}-wal`);
+    if (this.#wal === undefined) {
+      this.#wal = wal; // the log is created by the first write after open
+      return undefined;
+    }
+    if (wal !== this.#wal) return wal === undefined ? `${this.path}-wal (the write-ahead log) was removed` : `${this.path}-wal (the write-ahead log) was replaced`;
+    return undefined;
+  }
+}
+
 export class SqliteEventStore implements EventStore {
   readonly #db: Database.Database;
   readonly #upcasters: UpcasterRegistry;
@@ -108,6 +147,8 @@ export class SqliteEventStore implements EventStore {
   readonly #metrics: Metrics;
   readonly #groupCommit: GroupCommit;
   readonly #path: string;
+  #files!: FileIdentity;
+  #failed: StoreFailedError | undefined;
   readonly #listeners = new AppendListeners();
   #closed = false;
   readonly #writeBatch: Database.Transaction<(batch: readonly PendingAppend[], isolate: boolean) => (AppendResult[] | Error)[]>;
@@ -132,6 +173,7 @@ export class SqliteEventStore implements EventStore {
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${(options.durability ?? 'full').toUpperCase()}`);
     migrate(db);
+    this.#files = new FileIdentity(options.path);
 
     this.#stmt = {
       version: db.prepare<[string], { version: number; hash: string }>('SELECT version, hash FROM streams WHERE stream_id = ?'),
@@ -257,12 +299,33 @@ export class SqliteEventStore implements EventStore {
 
   /** Commits a batch in one IMMEDIATE transaction (one fsync); one outcome per append. */
   #writePending(batch: readonly PendingAppend[]): (AppendResult[] | Error)[] {
+    this.#checkFiles(); // before: write nothing into files that are no longer the store's
+    let outcomes: (AppendResult[] | Error)[];
     try {
-      return this.#writeBatch.immediate(batch, false);
+      outcomes = this.#writeBatch.immediate(batch, false);
     } catch (error) {
       if (isBusy(error)) throw error; // the write lock, not an append: isolating would not help
-      return this.#writeBatch.immediate(batch, true);
+      outcomes = this.#writeBatch.immediate(batch, true);
     }
+    this.#checkFiles(); // after, before anything is acknowledged: a file removed during the commit
+    return outcomes;
+  }
+
+  /** Fail-stop: once the files changed under the store, this and every later append fails (STORE_FAILED). */
+  #checkFiles(): void {
+    if (this.#failed) throw this.#failed;
+    const problem = this.#files.problem();
+    if (problem === undefined) return;
+    this.#failed = new StoreFailedError(
+      `${problem} while the store was open: nothing more is acknowledged (writes would be lost at the next crash); stop the process, restore the files and restart`,
+    );
+    this.#metrics.storeFailures.inc();
+    throw this.#failed;
+  }
+
+  /** Set once the store stopped acknowledging (see StoreFailedError); health checks report it. */
+  get failure(): StoreFailedError | undefined {
+    return this.#failed;
   }
 
   async headPosition(): Promise<number> {

@@ -107,7 +107,9 @@ function printVerify(out: Out, name: string, report: VerifyReport): void {
   const fileProblem = (report as { fileProblem?: string }).fileProblem;
   const count = report.problems.length + report.moreProblems;
   out(`${name}: FAILED: ${count === 0 ? fileProblem : `${count} problem${count === 1 ? '' : 's'} in ${report.eventsChecked} events${fileProblem ? `; ${fileProblem}` : ''}`}`);
-  for (const p of report.problems) out(`  ${p.problem} event at position ${p.position} (${p.streamId} v${p.version}): ${p.detail}`);
+  for (const p of report.problems) {
+    out(p.problem === 'head_mismatch' ? `  head_mismatch: stream ${p.streamId}: ${p.detail}` : `  ${p.problem} event at position ${p.position} (${p.streamId} v${p.version}): ${p.detail}`);
+  }
   if (report.moreProblems > 0) out(`  … and ${report.moreProblems} more`);
 }
 

@@ -57,7 +57,7 @@ export function chainHash(previous: string, hash: string): string {
  * - chain_broken: the event itself is intact but the store-wide chain breaks before it: an event
  *   was removed from between the two (or this one was re-hashed after a change).
  */
-export type IntegrityProblem = 'modified' | 'inserted' | 'missing' | 'reordered' | 'chain_broken';
+export type IntegrityProblem = 'modified' | 'inserted' | 'missing' | 'reordered' | 'chain_broken' | 'head_mismatch';
 
 export interface VerifyFinding {
   readonly problem: IntegrityProblem;
@@ -97,6 +97,7 @@ export const MAX_FINDINGS = 1000;
 export class ChainVerifier {
   readonly #streams = new Map<string, { version: number; hash: string }>();
   readonly #problems: VerifyFinding[] = [];
+  readonly #headsSeen = new Set<string>();
   #more = 0;
   #chain = GENESIS;
   #count = 0;
@@ -149,6 +150,27 @@ export class ChainVerifier {
     return this.#problems[0];
   }
 
+  /**
+   * Checks the stream heads the store keeps (the version an append's expected-version check reads) against
+   * the events walked: a head edited or lost lets the next append skip or overwrite versions. Call after
+   * every event was checked, with every head, then `headsDone()`. Findings have position 0.
+   */
+  checkHead(streamId: string, version: number): void {
+    const seen = this.#streams.get(streamId);
+    this.#headsSeen.add(streamId);
+    if (!seen) this.#record({ problem: 'head_mismatch', position: 0, streamId, version, detail: `a stream head at version ${version} for a stream with no events` });
+    else if (seen.version !== version) {
+      this.#record({ problem: 'head_mismatch', position: 0, streamId, version, detail: `the stream head says version ${version}, its events end at version ${seen.version}` });
+    }
+  }
+
+  /** Reports streams that have events but no head. */
+  headsDone(): void {
+    for (const [streamId, seen] of this.#streams) {
+      if (!this.#headsSeen.has(streamId)) this.#record({ problem: 'head_mismatch', position: 0, streamId, version: seen.version, detail: 'the stream has events but no head' });
+    }
+  }
+
   report(): VerifyReport {
     const first = this.#problems[0];
     return {
@@ -165,7 +187,10 @@ export class ChainVerifier {
 
 /** Verifies a whole store, page by page, in global order. */
 export async function verifyStore(
-  store: { readAllRows(options: { after: number; limit: number }): Promise<EventRow[]> },
+  store: {
+    readAllRows(options: { after: number; limit: number }): Promise<EventRow[]>;
+    listStreams?(options: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
+  },
   options: { pageSize?: number; onProgress?: (checked: number) => void } = {},
 ): Promise<VerifyReport> {
   const verifier = new ChainVerifier();
@@ -175,7 +200,18 @@ export async function verifyStore(
     for (const row of rows) verifier.check(row);
     options.onProgress?.(verifier.report().eventsChecked);
     const last = rows.at(-1);
-    if (!last || rows.length < limit) return verifier.report();
+    if (!last || rows.length < limit) break;
     after = last.position;
   }
+  if (store.listStreams) {
+    for (let after = ''; ; ) {
+      const heads = await store.listStreams({ after, limit });
+      for (const head of heads) verifier.checkHead(head.streamId, head.version);
+      const last = heads.at(-1);
+      if (!last || heads.length < limit) break;
+      after = last.streamId;
+    }
+    verifier.headsDone();
+  }
+  return verifier.report();
 }

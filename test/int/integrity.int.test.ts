@@ -24,7 +24,8 @@ async function world(): Promise<string> {
 async function verifyAfter(tamper: string, ...params: unknown[]) {
   const path = await world();
   const raw = new Database(path);
-  raw.prepare(tamper).run(...params);
+  if (params.length > 0) raw.prepare(tamper).run(...params);
+  else raw.exec(tamper);
   raw.close();
   const store = new SqliteEventStore({ path });
   const report = await verifyStore(store, { pageSize: 2 });
@@ -47,6 +48,17 @@ describe('verify on SQLite', () => {
     const report = await verifyAfter(`UPDATE events SET data = '{"key":"k","value":999}' WHERE position IN (3, 5)`);
     expect(report.problems.map((p) => [p.problem, p.position])).toEqual([['modified', 3], ['modified', 5]]);
     expect(report).toMatchObject({ ok: false, eventsChecked: 5, moreProblems: 0, firstProblem: { position: 3 } });
+  });
+  it('checks the stream heads against the events: an edited head, a head without events and events without a head', async () => {
+    const report = await verifyAfter(
+      "UPDATE streams SET version = 9 WHERE stream_id = 'a'; DELETE FROM streams WHERE stream_id = 'b'; INSERT INTO streams (stream_id, version, hash, kind) VALUES ('ghost', 4, 'h', NULL)",
+    );
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => [p.problem, p.streamId, p.detail])).toEqual([
+      ['head_mismatch', 'a', 'the stream head says version 9, its events end at version 3'],
+      ['head_mismatch', 'ghost', 'a stream head at version 4 for a stream with no events'],
+      ['head_mismatch', 'b', 'the stream has events but no head'],
+    ]);
   });
   it('finds a modified row even when its hash was recomputed: the store-wide chain breaks', async () => {
     const path = await world();

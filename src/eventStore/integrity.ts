@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { EventRow, UnlinkedRow } from './serialization.ts';
+import type { Snapshot } from './types.ts';
 
 /** The hash that starts every chain. */
 export const GENESIS = '0'.repeat(64);
@@ -57,7 +58,7 @@ export function chainHash(previous: string, hash: string): string {
  * - chain_broken: the event itself is intact but the store-wide chain breaks before it: an event
  *   was removed from between the two (or this one was re-hashed after a change).
  */
-export type IntegrityProblem = 'modified' | 'inserted' | 'missing' | 'reordered' | 'chain_broken' | 'head_mismatch';
+export type IntegrityProblem = 'modified' | 'inserted' | 'missing' | 'reordered' | 'chain_broken' | 'head_mismatch' | 'snapshot_modified';
 
 export interface VerifyFinding {
   readonly problem: IntegrityProblem;
@@ -164,6 +165,20 @@ export class ChainVerifier {
     }
   }
 
+  /**
+   * Checks a stored snapshot's seal and that it is not ahead of its stream. A snapshot from before seals
+   * is not a problem (it is never loaded: the aggregate replays); an edited one is.
+   */
+  checkSnapshot(snapshot: Snapshot): void {
+    const opened = unsealSnapshot(snapshot);
+    const at = { position: 0, streamId: snapshot.streamId, version: snapshot.version };
+    if (!opened.ok && opened.problem === 'edited') {
+      this.#record({ ...at, problem: 'snapshot_modified', detail: 'the snapshot does not match its seal' });
+    } else if (snapshot.version > (this.#streams.get(snapshot.streamId)?.version ?? 0)) {
+      this.#record({ ...at, problem: 'snapshot_modified', detail: 'the snapshot is ahead of its stream\'s events' });
+    }
+  }
+
   /** Reports streams that have events but no head. */
   headsDone(): void {
     for (const [streamId, seen] of this.#streams) {
@@ -190,6 +205,7 @@ export async function verifyStore(
   store: {
     readAllRows(options: { after: number; limit: number }): Promise<EventRow[]>;
     listStreams?(options: { after?: string; limit?: number }): Promise<{ streamId: string; version: number }[]>;
+    readSnapshots?(): Promise<Snapshot[]>;
   },
   options: { pageSize?: number; onProgress?: (checked: number) => void } = {},
 ): Promise<VerifyReport> {
@@ -213,5 +229,35 @@ export async function verifyStore(
     }
     verifier.headsDone();
   }
+  if (store.readSnapshots) for (const snapshot of await store.readSnapshots()) verifier.checkSnapshot(snapshot);
   return verifier.report();
+}
+
+/**
+ * A snapshot's state as stored: the machine state and a seal, sha256 over everything the snapshot claims
+ * (stream, version, kind, machine version and the canonical state). A snapshot edited in place no longer
+ * matches its seal and is refused on load (the aggregate is replayed from its events) and by verify. Like
+ * the event chains it is unkeyed: it proves an edit by anyone who does not recompute it, not more.
+ */
+export interface SealedState {
+  readonly sealed: string;
+  readonly state: unknown;
+}
+
+const sealOf = (s: Pick<Snapshot, 'streamId' | 'version' | 'kind' | 'machineVersion'>, state: unknown): string =>
+  sha256(canonicalJson({ streamId: s.streamId, version: s.version, kind: s.kind, machineVersion: s.machineVersion, state }));
+
+/** The snapshot to store for a machine state: its state wrapped with the seal. */
+export function sealSnapshot(snapshot: Snapshot): Snapshot {
+  return { ...snapshot, state: { sealed: sealOf(snapshot, snapshot.state), state: snapshot.state } satisfies SealedState };
+}
+
+/** The machine state a stored snapshot holds, if its seal matches; why not otherwise. */
+export function unsealSnapshot(snapshot: Snapshot): { ok: true; state: unknown } | { ok: false; problem: 'unsealed' | 'edited'; state: unknown } {
+  const stored = snapshot.state as Partial<SealedState> | null;
+  if (typeof stored !== 'object' || stored === null || typeof stored.sealed !== 'string' || !('state' in stored)) {
+    return { ok: false, problem: 'unsealed', state: snapshot.state }; // written before snapshots were sealed
+  }
+  if (sealOf(snapshot, stored.state) !== stored.sealed) return { ok: false, problem: 'edited', state: stored.state };
+  return { ok: true, state: stored.state };
 }

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics/metrics.ts';
 import type { Clock } from './clock.ts';
 import { persisted } from './persisted.ts';
 import { usableSnapshot } from '../pool/replayAggregate.ts';
+import { sealSnapshot } from '../eventStore/integrity.ts';
 import { eventLimitError, type Limits } from './limits.ts';
 import type { Logger } from './logger.ts';
 import type { TimerRequest } from '../definition/timers.ts';
@@ -410,14 +411,16 @@ export class ActorHost {
     if (!current || this.#version - this.#snapshotVersion < this.#env.snapshotThreshold) return;
     const version = this.#version;
     try {
-      await this.#env.store.saveSnapshot({
-        streamId: this.id,
-        version,
-        kind: current.kind.name as Snapshot['kind'],
-        machineVersion: current.kind.snapshotVersion,
-        state: persisted(current.state),
-        createdAt: new Date(this.#env.clock.now()).toISOString(),
-      });
+      await this.#env.store.saveSnapshot(
+        sealSnapshot({
+          streamId: this.id,
+          version,
+          kind: current.kind.name as Snapshot['kind'],
+          machineVersion: current.kind.snapshotVersion,
+          state: persisted(current.state),
+          createdAt: new Date(this.#env.clock.now()).toISOString(),
+        }),
+      );
       this.#snapshotVersion = version;
     } catch (error) {
       // A missed snapshot costs replay time, never data: log it and carry on.

@@ -1,3 +1,4 @@
+import { sealSnapshot } from '../eventStore/integrity.ts';
 import type { AggregateRegistry } from '../definition/registry.ts';
 import { canonicalJson } from '../eventStore/integrity.ts';
 import type { EventStore, Snapshot } from '../eventStore/types.ts';
@@ -89,14 +90,16 @@ export async function rebuildWorldState(registry: AggregateRegistry, store: Even
         divergent.push({ streamId: r.streamId, kind: r.kind, source: 'live', replayed: r.state, found: canonicalJson(inMemory) });
         live.passivate(r.streamId);
       }
-      fresh.push({
-        streamId: r.streamId,
-        version: r.version,
-        kind: r.kind as Snapshot['kind'],
-        machineVersion: r.machineVersion,
-        state: JSON.parse(r.snapshot) as unknown,
-        createdAt,
-      });
+      fresh.push(
+        sealSnapshot({
+          streamId: r.streamId,
+          version: r.version,
+          kind: r.kind as Snapshot['kind'],
+          machineVersion: r.machineVersion,
+          state: JSON.parse(r.snapshot) as unknown,
+          createdAt,
+        }),
+      );
     }
     if (options.writeSnapshots ?? true) {
       await store.saveSnapshots(fresh);

@@ -6,6 +6,7 @@ import { createRuntime, defineAggregate, loadConfig, openRuntime, silentLogger, 
 import { tempDirs } from '../support/tempStore.ts';
 import { WorkerPool } from '../../src/pool/WorkerPool.ts';
 import { aggregates, counter } from '../support/testKinds.ts';
+import { unsealSnapshot } from '../../src/eventStore/integrity.ts';
 
 const temp = tempDirs();
 const open: { close(): Promise<void> }[] = [];
@@ -130,7 +131,7 @@ describe('rebuilding a world of defined kinds in the worker pool', () => {
     const snapshot = await runtime.store.loadSnapshot('c2');
     // The worker's fingerprint of the machine is the runtime's: the snapshot it wrote is usable here.
     expect(snapshot).toMatchObject({ kind: 'counter', version: 4, machineVersion: runtime.aggregates.kind('counter').snapshotVersion });
-    expect(runtime.aggregates.kind('counter').parseSnapshot(snapshot?.state)).toEqual({ value: { b: 'low' }, context: { id: 'c2', n: 2, entered: 2 } });
+    expect(runtime.aggregates.kind('counter').parseSnapshot(snapshot && unsealSnapshot(snapshot).state)).toEqual({ value: { b: 'low' }, context: { id: 'c2', n: 2, entered: 2 } });
     const again = await runtime.rebuildWorldState({ pool, useSnapshots: true });
     expect(again).toMatchObject({ aggregates: 4, divergent: [] });
   });

@@ -6,6 +6,8 @@ import { createRuntime, silentLogger, type Runtime } from '../../src/index.ts';
 import type { PoolTask } from '../../src/pool/protocol.ts';
 import { WorkerPool } from '../../src/pool/WorkerPool.ts';
 import { tempDirs } from '../support/tempStore.ts';
+import { unsealSnapshot, verifyStore } from '../../src/eventStore/integrity.ts';
+import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';
 
 const temp = tempDirs();
 const runtimes: Runtime[] = [];
@@ -68,7 +70,7 @@ describe.each([
     expect(report.divergent).toEqual([]);
     const fresh = await runtime.store.loadSnapshot('ann');
     expect(fresh).toMatchObject({ version: 6, machineVersion: runtime.aggregates.kind('player').snapshotVersion });
-    expect((fresh?.state as { context: { attributes: unknown; equipment: unknown } }).context).toMatchObject({ attributes: { hp: 10 }, equipment: { head: 'helm' } });
+    expect((unsealSnapshot(fresh!) as { state: { context: { attributes: unknown; equipment: unknown } } }).state.context).toMatchObject({ attributes: { hp: 10 }, equipment: { head: 'helm' } });
   });
 
   it('reports a live actor that no longer matches the store, and rehydrates it', async () => {
@@ -97,5 +99,29 @@ describe('worker pool', () => {
     const error = await pool.run({ kind: 'replay', storePath: '/nonexistent/store.db', streamIds: ['x'], useSnapshots: false }).catch((e: unknown) => e);
     expect(isWorkerFailedError(error)).toBe(true);
     expect((error as Error).message).toMatch(/^worker task replay failed: .*(directory does not exist|unable to open)/);
+  });
+});
+
+describe('a snapshot edited in place', () => {
+  it('is refused on load (counted), the aggregate is replayed from its events, and verify reports it', async () => {
+    const { runtime, path } = await world();
+    expect((await runtime.store.loadSnapshot('ann'))?.version).toBe(6);
+    await runtime.close();
+    const raw = new Database(path);
+    const edited = raw.prepare(`UPDATE snapshots SET state = replace(replace(state, '"hp":10', '"hp":9999'), '"admin":false', '"admin":true') WHERE stream_id = 'ann'`).run();
+    expect(edited.changes).toBe(1);
+    raw.close();
+
+    const store = new SqliteEventStore({ path });
+    const report = await verifyStore(store);
+    await store.close();
+    expect(report.ok).toBe(false);
+    expect(report.problems).toEqual([expect.objectContaining({ problem: 'snapshot_modified', streamId: 'ann', version: 6, detail: 'the snapshot does not match its seal' })]);
+
+    const fresh = createRuntime({ store: { kind: 'sqlite', path }, logger: silentLogger });
+    runtimes.push(fresh);
+    expect(await fresh.state('ann')).toMatchObject({ attributes: { hp: 10 }, admin: false, equipment: { head: 'helm' } });
+    const refused = (await fresh.metrics.getSingleMetric('aethyr_snapshots_refused_total')?.get())?.values[0]?.value;
+    expect(refused).toBe(1);
   });
 });

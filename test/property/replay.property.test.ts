@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyEvents, restoreSnapshot } from '../../machines/index.ts';
+import { unsealSnapshot } from '../../src/eventStore/integrity.ts';
 import type { Command } from '../../src/world/commands.ts';
 import { isRuntimeError } from '../../src/errors.ts';
 import { SqliteEventStore } from '../../src/eventStore/sqlite/SqliteEventStore.ts';
@@ -28,7 +29,9 @@ async function assertReplayEqualsLive(runtime: Runtime, path: string, acknowledg
     const snapshot = await runtime.store.loadSnapshot(id);
     if (snapshot) {
       const tail = history.filter((e) => e.version > snapshot.version);
-      const restored = applyEvents(snapshot.kind, restoreSnapshot(snapshot.kind, snapshot.state), tail);
+      const opened = unsealSnapshot(snapshot);
+      expect(opened.ok).toBe(true); // every snapshot the runtime writes is sealed
+      const restored = applyEvents(snapshot.kind, restoreSnapshot(snapshot.kind, opened.state), tail);
       expect(restored.context).toEqual(live.get(id)); // (b)
     }
   }

@@ -251,4 +251,18 @@ describe('import takes only what this world can load', () => {
     expect((await target.stats()).eventCount).toBe(0);
     await target.close();
   });
+
+  it('reads back a file whose snapshots are of a game kind of its own (the format names no kinds)', async () => {
+    const source = new SqliteEventStore({ path: temp.file() });
+    const envelope = { schemaVersion: 1, occurredAt: new Date().toISOString(), metadata: { correlationId: 'c', causationId: null, actorId: null } };
+    await source.appendToStream('t1', [{ ...envelope, eventId: 'k1', type: 'Counted', data: { n: 1 } } as never]);
+    await source.saveSnapshot({ streamId: 't1', version: 1, kind: 'tally_counter' as never, machineVersion: 1, state: { n: 1 }, createdAt: 'now' });
+    const file = temp.file('custom.jsonl');
+    expect(await exportStore(source, file)).toMatchObject({ events: 1, snapshots: 1 });
+    await source.close();
+    expect(await verifyExportFile(file)).toMatchObject({ ok: true, eventsChecked: 1 });
+    const target = new SqliteEventStore({ path: temp.file() });
+    expect(await importStore(target, file)).toMatchObject({ written: 1, snapshotsSkipped: 1 });
+    await target.close();
+  });
 });

@@ -60,8 +60,12 @@ export interface RetryOptions extends CallOptions {
   readonly backoffMs?: number;
 }
 
-/** Codes after which the same request may be sent again (to the same or a newly resolved node). */
-export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'NO_RESPONDERS', 'NOT_OWNER']);
+/**
+ * Codes after which the same request may be sent again (to the same or a newly resolved node). FENCED is
+ * one: the node lost the shard while serving and wrote nothing, and the new owner takes the retry (the
+ * request id keeps it from being stored twice).
+ */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['TIMEOUT', 'NO_RESPONDERS', 'NOT_OWNER', 'FENCED']);
 
 /** Outcomes not remembered for retries: the next attempt may well succeed (the shard moved, the store came back). */
 const TRANSIENT_CODES: ReadonlySet<string> = new Set([...RETRYABLE_CODES, 'STORE_UNAVAILABLE', 'CLOSED']);
